@@ -1,0 +1,241 @@
+//! Test-tier helpers shared by every linx test binary.
+//!
+//! * [`skip`] states why a test cannot run; under `LINX_REQUIRE_PRIVILEGED=1` (set by CI) a skip is a
+//!   failure, so nothing is ever skipped silently.
+//! * [`require_root`], [`require_tool`], [`require_vm`] probe the preconditions of a tier.
+//! * [`NetNs`] and [`MountNs`] are fresh namespaces owned by one test: created on a dedicated thread
+//!   (the test's own thread never changes namespace) and kept alive by an open namespace fd.
+//!   [`NetNs::command`] runs a reference tool (`ip`, `nft`, …) inside the namespace.
+//!
+//! This crate deliberately does not depend on `linx`, so it can be used to test linx against the
+//! reference tools without circularity.
+
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Output};
+
+/// The environment variable that turns every skip into a failure.
+pub const REQUIRE_PRIVILEGED_ENV: &str = "LINX_REQUIRE_PRIVILEGED";
+/// Set to `1` inside the qemu guest of the VM tier.
+pub const IN_VM_ENV: &str = "LINX_IN_VM";
+
+/// True when `LINX_REQUIRE_PRIVILEGED=1`.
+pub fn skips_forbidden() -> bool {
+    std::env::var_os(REQUIRE_PRIVILEGED_ENV).is_some_and(|v| v == "1")
+}
+
+/// Records that the current test cannot run, with the reason.
+///
+/// Prints `SKIP: <reason>` on stderr. When `LINX_REQUIRE_PRIVILEGED=1` it panics instead, so a CI run
+/// can never pass by skipping.
+#[track_caller]
+pub fn skip(reason: &str) {
+    if skips_forbidden() {
+        panic!("test skipped but {REQUIRE_PRIVILEGED_ENV}=1 forbids skips: {reason}");
+    }
+    eprintln!("SKIP: {reason}");
+}
+
+/// True when running as root (effective uid 0); otherwise records a skip and returns false.
+#[track_caller]
+pub fn require_root() -> bool {
+    if rustix::process::geteuid().is_root() {
+        true
+    } else {
+        skip("needs root (effective uid 0)");
+        false
+    }
+}
+
+/// True when `name` is found on `PATH`; otherwise records a skip and returns false.
+#[track_caller]
+pub fn require_tool(name: &str) -> bool {
+    if find_tool(name).is_some() {
+        true
+    } else {
+        skip(&format!("needs the tool `{name}` on PATH"));
+        false
+    }
+}
+
+/// Looks `name` up on `PATH` (plus the sbin directories, which a non-login root shell may lack).
+pub fn find_tool(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let extra = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+    std::env::split_paths(&path)
+        .chain(extra.iter().map(std::path::PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// True inside the VM tier's guest.
+pub fn in_vm() -> bool {
+    std::env::var_os(IN_VM_ENV).is_some_and(|v| v == "1")
+}
+
+/// True inside the VM tier's guest; otherwise records a skip naming what the test needs.
+///
+/// VM tests are named `vm_*`; the host tier excludes them by filter and `cargo xtask vm-test` runs
+/// them in the guest, so under CI this skip never triggers.
+#[track_caller]
+pub fn require_vm(what: &str) -> bool {
+    if in_vm() {
+        true
+    } else {
+        skip(&format!("VM tier only ({what}); run through `cargo xtask vm-test`"));
+        false
+    }
+}
+
+/// Creates a new namespace of the given `unshare` kind on a short-lived thread and returns an fd to
+/// it. The calling thread's namespaces are untouched.
+fn fresh_namespace(flags: rustix::thread::UnshareFlags, proc_name: &str) -> std::io::Result<OwnedFd> {
+    let proc_path = format!("/proc/thread-self/ns/{proc_name}");
+    std::thread::spawn(move || -> std::io::Result<OwnedFd> {
+        // SAFETY-free: unshare only affects this short-lived thread (CLONE_FS is unshared first for
+        // mount namespaces, as the kernel requires for a multithreaded process).
+        if flags.contains(rustix::thread::UnshareFlags::NEWNS) {
+            rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS)?;
+        }
+        rustix::thread::unshare_unsafe(flags)?;
+        let fd = rustix::fs::open(
+            proc_path.as_str(),
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )?;
+        Ok(fd)
+    })
+    .join()
+    .map_err(|_| std::io::Error::other("namespace thread panicked"))?
+}
+
+/// A fresh network namespace owned by one test; it disappears when the value is dropped (unless
+/// something else holds it).
+#[derive(Debug)]
+pub struct NetNs {
+    fd: OwnedFd,
+}
+
+impl NetNs {
+    /// Creates a new, empty network namespace (only `lo`, down). Needs `CAP_SYS_ADMIN`.
+    pub fn new() -> std::io::Result<NetNs> {
+        let fd = fresh_namespace(rustix::thread::UnshareFlags::NEWNET, "net")?;
+        Ok(NetNs { fd })
+    }
+
+    /// A duplicate of the namespace fd (e.g. to build a linx namespace target from it).
+    pub fn try_clone_fd(&self) -> std::io::Result<OwnedFd> {
+        self.fd.try_clone()
+    }
+
+    /// A `Command` that runs `program` inside this namespace (the child joins it after fork).
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        command_in(&self.fd, rustix::thread::LinkNameSpaceType::Network, program)
+    }
+
+    /// Runs `program args…` inside the namespace; panics with its stderr unless it succeeds.
+    #[track_caller]
+    pub fn run(&self, program: &str, args: &[&str]) -> String {
+        checked_output(self.command(program).args(args), program, args)
+    }
+
+    /// `ip args…` inside the namespace; panics unless it succeeds.
+    #[track_caller]
+    pub fn ip(&self, args: &[&str]) -> String {
+        self.run("ip", args)
+    }
+}
+
+impl AsFd for NetNs {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// A fresh mount namespace (a private copy of the caller's mount table) owned by one test.
+#[derive(Debug)]
+pub struct MountNs {
+    fd: OwnedFd,
+}
+
+impl MountNs {
+    /// Creates a new mount namespace and makes its whole tree private, so nothing done inside
+    /// propagates back to the host.
+    pub fn new() -> std::io::Result<MountNs> {
+        let fd = std::thread::spawn(|| -> std::io::Result<OwnedFd> {
+            use rustix::thread::UnshareFlags;
+            rustix::thread::unshare_unsafe(UnshareFlags::FS)?;
+            rustix::thread::unshare_unsafe(UnshareFlags::NEWNS)?;
+            rustix::mount::mount_change(
+                "/",
+                rustix::mount::MountPropagationFlags::PRIVATE | rustix::mount::MountPropagationFlags::REC,
+            )?;
+            rustix::fs::open(
+                "/proc/thread-self/ns/mnt",
+                rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .map_err(Into::into)
+        })
+        .join()
+        .map_err(|_| std::io::Error::other("namespace thread panicked"))??;
+        Ok(MountNs { fd })
+    }
+
+    /// A duplicate of the namespace fd.
+    pub fn try_clone_fd(&self) -> std::io::Result<OwnedFd> {
+        self.fd.try_clone()
+    }
+
+    /// A `Command` that runs `program` inside this mount namespace.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        command_in(&self.fd, rustix::thread::LinkNameSpaceType::Mount, program)
+    }
+
+    /// Runs `program args…` inside the namespace; panics with its stderr unless it succeeds.
+    #[track_caller]
+    pub fn run(&self, program: &str, args: &[&str]) -> String {
+        checked_output(self.command(program).args(args), program, args)
+    }
+}
+
+impl AsFd for MountNs {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+fn command_in(
+    fd: &OwnedFd,
+    kind: rustix::thread::LinkNameSpaceType,
+    program: impl AsRef<OsStr>,
+) -> Command {
+    let raw = fd.as_raw_fd();
+    let mut cmd = Command::new(program);
+    // SAFETY: the closure runs in the forked child before exec and only makes the setns system
+    // call (async-signal-safe); the fd stays valid because the parent holds it across spawn.
+    unsafe {
+        cmd.pre_exec(move || {
+            let fd = BorrowedFd::borrow_raw(raw);
+            rustix::thread::move_into_link_name_space(fd, Some(kind))?;
+            Ok(())
+        });
+    }
+    cmd
+}
+
+#[track_caller]
+fn checked_output(cmd: &mut Command, program: &str, args: &[&str]) -> String {
+    let out: Output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} {args:?}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "{program} {args:?} failed with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,0 +1,4 @@
+//! linx — Linux kernel-interface primitives.
+#![warn(missing_docs)]
+
+pub mod types;

@@ -1,0 +1,1 @@
+//! Value types: IP prefixes, interface addresses, address ranges, MAC addresses, interface names.
