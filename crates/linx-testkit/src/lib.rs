@@ -93,12 +93,14 @@ pub fn require_vm(what: &str) -> bool {
 fn fresh_namespace(flags: rustix::thread::UnshareFlags, proc_name: &str) -> std::io::Result<OwnedFd> {
     let proc_path = format!("/proc/thread-self/ns/{proc_name}");
     std::thread::spawn(move || -> std::io::Result<OwnedFd> {
-        // SAFETY-free: unshare only affects this short-lived thread (CLONE_FS is unshared first for
-        // mount namespaces, as the kernel requires for a multithreaded process).
-        if flags.contains(rustix::thread::UnshareFlags::NEWNS) {
-            rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS)?;
+        // SAFETY: FILES is never unshared, so no fd table is split; the namespace change affects
+        // only this short-lived thread (CLONE_FS first for mount namespaces, as the kernel requires).
+        unsafe {
+            if flags.contains(rustix::thread::UnshareFlags::NEWNS) {
+                rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS)?;
+            }
+            rustix::thread::unshare_unsafe(flags)?;
         }
-        rustix::thread::unshare_unsafe(flags)?;
         let fd = rustix::fs::open(
             proc_path.as_str(),
             rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
@@ -165,8 +167,11 @@ impl MountNs {
     pub fn new() -> std::io::Result<MountNs> {
         let fd = std::thread::spawn(|| -> std::io::Result<OwnedFd> {
             use rustix::thread::UnshareFlags;
-            rustix::thread::unshare_unsafe(UnshareFlags::FS)?;
-            rustix::thread::unshare_unsafe(UnshareFlags::NEWNS)?;
+            // SAFETY: FILES is not unshared; only this short-lived thread changes namespace.
+            unsafe {
+                rustix::thread::unshare_unsafe(UnshareFlags::FS)?;
+                rustix::thread::unshare_unsafe(UnshareFlags::NEWNS)?;
+            }
             rustix::mount::mount_change(
                 "/",
                 rustix::mount::MountPropagationFlags::PRIVATE | rustix::mount::MountPropagationFlags::REC,
