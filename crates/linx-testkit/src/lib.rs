@@ -83,14 +83,19 @@ pub fn require_vm(what: &str) -> bool {
     if in_vm() {
         true
     } else {
-        skip(&format!("VM tier only ({what}); run through `cargo xtask vm-test`"));
+        skip(&format!(
+            "VM tier only ({what}); run through `cargo xtask vm-test`"
+        ));
         false
     }
 }
 
 /// Creates a new namespace of the given `unshare` kind on a short-lived thread and returns an fd to
 /// it. The calling thread's namespaces are untouched.
-fn fresh_namespace(flags: rustix::thread::UnshareFlags, proc_name: &str) -> std::io::Result<OwnedFd> {
+fn fresh_namespace(
+    flags: rustix::thread::UnshareFlags,
+    proc_name: &str,
+) -> std::io::Result<OwnedFd> {
     let proc_path = format!("/proc/thread-self/ns/{proc_name}");
     std::thread::spawn(move || -> std::io::Result<OwnedFd> {
         // SAFETY: FILES is never unshared, so no fd table is split; the namespace change affects
@@ -133,7 +138,11 @@ impl NetNs {
 
     /// A `Command` that runs `program` inside this namespace (the child joins it after fork).
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        command_in(&self.fd, rustix::thread::LinkNameSpaceType::Network, program)
+        command_in(
+            &self.fd,
+            rustix::thread::LinkNameSpaceType::Network,
+            program,
+        )
     }
 
     /// Runs `program args…` inside the namespace; panics with its stderr unless it succeeds.
@@ -174,7 +183,8 @@ impl MountNs {
             }
             rustix::mount::mount_change(
                 "/",
-                rustix::mount::MountPropagationFlags::PRIVATE | rustix::mount::MountPropagationFlags::REC,
+                rustix::mount::MountPropagationFlags::PRIVATE
+                    | rustix::mount::MountPropagationFlags::REC,
             )?;
             rustix::fs::open(
                 "/proc/thread-self/ns/mnt",
