@@ -10,6 +10,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use linx::ns::NsTarget;
 
+// One module per area; each has a clap `Subcommand` enum and `run`.
+mod doctor;
+mod link;
+
 #[derive(Parser)]
 #[command(
     name = "linx",
@@ -27,44 +31,27 @@ enum Command {
     /// Network links (rtnetlink).
     Link {
         #[command(subcommand)]
-        verb: LinkVerb,
+        verb: link::LinkVerb,
     },
     /// Report which kernel features this host supports, and why not.
-    Doctor {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Doctor(doctor::DoctorArgs),
 }
 
+/// `--netns PID|PATH|NAME`, shared by every command that works on a network namespace.
 #[derive(Args)]
-struct NetnsArg {
+pub(crate) struct NetnsArg {
     /// Network namespace: a PID, a namespace file path, or a name under /run/netns.
     #[arg(long, value_name = "PID|PATH|NAME")]
     netns: Option<String>,
 }
 
 impl NetnsArg {
-    fn target(&self) -> linx::Result<NsTarget> {
+    pub(crate) fn target(&self) -> linx::Result<NsTarget> {
         match &self.netns {
             None => Ok(NsTarget::Current),
             Some(s) => s.parse(),
         }
     }
-}
-
-#[derive(Subcommand)]
-enum LinkVerb {
-    /// List links (or one link by name).
-    Show {
-        /// Only this interface.
-        name: Option<String>,
-        #[command(flatten)]
-        netns: NetnsArg,
-        /// Print JSON with iproute2's key names (`ip -j -d link show`).
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 fn main() -> ExitCode {
@@ -82,7 +69,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_json(value: &impl serde::Serialize) -> linx::Result<()> {
+/// Prints one JSON document on stdout.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> linx::Result<()> {
     let text = serde_json::to_string(value).unwrap_or_else(|e| format!("\"json error: {e}\""));
     let mut out = std::io::stdout().lock();
     // A closed stdout (e.g. `| head`) is not an error worth reporting.
@@ -90,42 +78,17 @@ fn print_json(value: &impl serde::Serialize) -> linx::Result<()> {
     Ok(())
 }
 
+/// Prints lines on stdout (a closed stdout, e.g. `| head`, is not an error worth reporting).
+pub(crate) fn print_lines<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) {
+    let mut out = std::io::stdout().lock();
+    for item in items {
+        let _ = writeln!(out, "{item}");
+    }
+}
+
 fn run(cli: Cli) -> linx::Result<()> {
     match cli.command {
-        Command::Link {
-            verb: LinkVerb::Show { name, netns, json },
-        } => {
-            let mut rtnl = linx::rtnl::Rtnl::open(&netns.target()?)?;
-            let all = rtnl.links()?;
-            let shown: Vec<linx::rtnl::Link> = match &name {
-                Some(n) => vec![rtnl.link_by_name(n)?],
-                None => all.clone(),
-            };
-            if json {
-                let views: Vec<_> = shown
-                    .iter()
-                    .map(|link| linx::rtnl::link::IpLinkJson { link, all: &all })
-                    .collect();
-                print_json(&views)
-            } else {
-                let mut out = std::io::stdout().lock();
-                for l in &shown {
-                    let _ = writeln!(out, "{l}");
-                }
-                Ok(())
-            }
-        }
-        Command::Doctor { json } => {
-            let probes = linx::probe::all();
-            if json {
-                print_json(&probes)
-            } else {
-                let mut out = std::io::stdout().lock();
-                for p in &probes {
-                    let _ = writeln!(out, "{p}");
-                }
-                Ok(())
-            }
-        }
+        Command::Link { verb } => link::run(verb),
+        Command::Doctor(args) => doctor::run(args),
     }
 }
