@@ -28,6 +28,7 @@
 //! ```
 
 mod errno;
+mod stage;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -35,6 +36,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use errno::{errno_from_name, errno_name};
+pub use stage::{Stage, all_stages};
 pub use rustix::io::Errno;
 
 pub use crate::ns::NsKind;
@@ -150,6 +152,8 @@ pub enum Operation {
     },
     /// Any other system call, by name.
     Syscall(&'static str),
+    /// A stage of spawning a process (the child reports failures by stage).
+    Stage(Stage),
 }
 
 impl Operation {
@@ -182,6 +186,7 @@ impl fmt::Display for Operation {
             Operation::Poll => f.write_str("poll"),
             Operation::Netlink { name, .. } => f.write_str(name),
             Operation::Syscall(name) => f.write_str(name),
+            Operation::Stage(stage) => write!(f, "{stage}"),
         }
     }
 }
@@ -408,18 +413,27 @@ pub enum StateKind {
     NoPty,
     /// The object was closed.
     Closed,
+    /// The child was aborted at the checkpoint; the program never ran.
+    Aborted,
+    /// The child was killed by this signal before it reached `execve`.
+    KilledBeforeExec(i32),
+    /// The child died before reporting (the detail gives its wait status).
+    ChildDied,
 }
 
 impl fmt::Display for StateKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            StateKind::NoProcess => "no such process",
-            StateKind::NotRunning => "not running",
-            StateKind::AlreadyExited => "already exited",
-            StateKind::Poisoned => "poisoned by an earlier failure",
-            StateKind::NoPty => "no pty",
-            StateKind::Closed => "closed",
-        })
+        match self {
+            StateKind::NoProcess => f.write_str("no such process"),
+            StateKind::NotRunning => f.write_str("not running"),
+            StateKind::AlreadyExited => f.write_str("already exited"),
+            StateKind::Poisoned => f.write_str("poisoned by an earlier failure"),
+            StateKind::NoPty => f.write_str("no pty"),
+            StateKind::Closed => f.write_str("closed"),
+            StateKind::Aborted => f.write_str("aborted at the checkpoint"),
+            StateKind::KilledBeforeExec(sig) => write!(f, "killed by signal {sig} before exec"),
+            StateKind::ChildDied => f.write_str("child died before reporting"),
+        }
     }
 }
 

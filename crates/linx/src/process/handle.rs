@@ -1,0 +1,735 @@
+//! The parent side: parked and running handles, waiting, signalling, dropping.
+
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use rustix::io::Errno;
+
+use super::child::{recv_frame, send_frame, send_frame_with_fd};
+use super::command::{Command, DropPolicy, Prepared};
+use super::frame::{self, Frame};
+use super::pty::{Pty, WinSize};
+use super::{ExitStatus, Signal};
+use crate::error::{Error, OsError, Operation, Result, Stage, StateKind, Subsystem};
+use crate::ns::{NsSet, NsTarget};
+
+/// Process state shared by handles and the reaper.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pid: i32,
+    pidfd: OwnedFd,
+    status: Mutex<Option<ExitStatus>>,
+}
+
+fn stage_err(stage: Stage, e: Errno) -> Error {
+    OsError::new(Subsystem::Process, Operation::Stage(stage), e).into()
+}
+
+fn no_process(pid: i32) -> Error {
+    Error::state(Subsystem::Process, StateKind::NoProcess, Some(format!("pid {pid} was reaped")))
+}
+
+impl Shared {
+    /// Reaps the child if it has exited; caches and returns its status.
+    fn try_reap(&self) -> Result<Option<ExitStatus>> {
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = *status {
+            return Ok(Some(s));
+        }
+        let r = loop {
+            match rustix::process::waitid(
+                rustix::process::WaitId::PidFd(self.pidfd.as_fd()),
+                rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOHANG,
+            ) {
+                Err(Errno::INTR) => continue,
+                other => break other,
+            }
+        };
+        let st = match r {
+            Ok(Some(st)) => st,
+            Ok(None) => return Ok(None),
+            Err(Errno::CHILD) => return Err(no_process(self.pid)),
+            Err(e) => {
+                return Err(OsError::new(Subsystem::Process, Operation::Syscall("waitid"), e)
+                    .pid(self.pid)
+                    .into());
+            }
+        };
+        let exit = if let Some(sig) = st.terminating_signal() {
+            ExitStatus::Signaled {
+                signal: Signal::new(sig).unwrap_or(Signal::KILL),
+                core_dumped: st.dumped(),
+            }
+        } else {
+            ExitStatus::Exited(st.exit_status().unwrap_or(0))
+        };
+        *status = Some(exit);
+        Ok(Some(exit))
+    }
+
+    /// Waits until exit (or `timeout`), by polling the pidfd, then reaps. `Ok(None)` on timeout.
+    fn wait(&self, timeout: Option<Duration>) -> Result<Option<ExitStatus>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if let Some(s) = self.try_reap()? {
+                return Ok(Some(s));
+            }
+            let left = match deadline {
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(None);
+                    }
+                    Some(left)
+                }
+                None => None,
+            };
+            poll_readable(self.pidfd.as_fd(), left)
+                .map_err(|e| Error::from(OsError::new(Subsystem::Process, Operation::Poll, e).pid(self.pid)))?;
+        }
+    }
+
+    fn signal(&self, sig: Signal) -> Result<()> {
+        if self.status.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+            return Err(no_process(self.pid));
+        }
+        // SAFETY: pidfd_send_signal with a live pidfd, a signal number and no siginfo.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.pidfd.as_raw_fd(),
+                sig.number(),
+                std::ptr::null::<libc::siginfo_t>(),
+                0u32,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL));
+        if e == Errno::SRCH {
+            return Err(no_process(self.pid));
+        }
+        Err(OsError::new(Subsystem::Process, Operation::PidfdSendSignal, e)
+            .pid(self.pid)
+            .into())
+    }
+
+    fn kill_and_reap(&self) {
+        let _ = self.signal(Signal::KILL);
+        let _ = self.wait(None);
+    }
+}
+
+/// Waits until `fd` is readable or `timeout` passes (retrying EINTR). Returns whether it is.
+fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> rustix::io::Result<bool> {
+    let ts = timeout.map(|t| rustix::time::Timespec {
+        tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+    loop {
+        match rustix::event::poll(&mut fds, ts.as_ref()) {
+            Ok(n) => return Ok(n > 0),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Builds the error for a child that died (EOF on the channel) before finishing a step.
+fn died(shared: &Shared) -> Error {
+    match shared.wait(None) {
+        Ok(Some(ExitStatus::Signaled { signal, .. })) => Error::state(
+            Subsystem::Process,
+            StateKind::KilledBeforeExec(signal.number()),
+            Some(format!("pid {}", shared.pid)),
+        ),
+        Ok(Some(ExitStatus::Exited(code))) => Error::state(
+            Subsystem::Process,
+            StateKind::ChildDied,
+            Some(format!("pid {} exited with {code}", shared.pid)),
+        ),
+        Ok(None) => Error::state(Subsystem::Process, StateKind::ChildDied, None),
+        Err(e) => e,
+    }
+}
+
+/// Turns a child `ERR` frame into an error (the child is reaped).
+fn child_error(shared: &Shared, f: &Frame, program: &std::path::Path) -> Error {
+    let _ = shared.wait(None);
+    let Some(stage) = Stage::from_code(f.code) else {
+        return Error::protocol(
+            Subsystem::Process,
+            crate::error::ProtocolKind::Malformed,
+            format!("child reported unknown stage code {:#x}", f.code),
+        );
+    };
+    let e = OsError::new(Subsystem::Process, Operation::Stage(stage), Errno::from_raw_os_error(f.errno))
+        .pid(shared.pid);
+    match stage {
+        Stage::Execve => e.path(program).into(),
+        _ => e.into(),
+    }
+}
+
+/// Spawns from a prepared plan (called by [`Command::spawn`]).
+pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<Parked> {
+    let flags = u64::from((cmd.get_namespaces() - NsSet::TIME).bits());
+    let cloned = super::spawner::clone_child(&prepared.plan, flags, prepared.cgroup_raw())
+        .map_err(|(stage, e)| stage_err(stage, e))?;
+    // The child has its copies now; close ours so EOF and hang-ups work.
+    prepared.res.child_fds.clear();
+    let shared = Arc::new(Shared {
+        pid: cloned.pid,
+        pidfd: cloned.pidfd,
+        status: Mutex::new(None),
+    });
+    let ctrl = prepared
+        .parent_ctrl
+        .take()
+        .ok_or_else(|| stage_err(Stage::ControlChannel, Errno::BADF))?;
+    let guard = KillOnError(Some(&shared));
+    if !cloned.in_cgroup
+        && let Some(cg) = prepared.cgroup_fd()
+    {
+        join_cgroup(cg, cloned.pid)?;
+    }
+    // Wait for the ready report.
+    if let Some(t) = cmd.spawn_timeout_value()
+        && !poll_readable(ctrl.as_fd(), Some(t)).map_err(|e| stage_err(Stage::ReadyFrame, e))?
+    {
+        return Err(Error::timeout(
+            Subsystem::Process,
+            Operation::Stage(Stage::ReadyFrame),
+            t,
+        ));
+    }
+    let ns_pid = match recv_frame(ctrl.as_raw_fd()) {
+        Some((f, _)) if f.kind == frame::READY => f.values[0] as i32,
+        Some((f, _)) if f.kind == frame::ERR => {
+            guard.disarm();
+            return Err(child_error(&shared, &f, cmd.get_program()));
+        }
+        Some((f, _)) => {
+            return Err(Error::protocol(
+                Subsystem::Process,
+                crate::error::ProtocolKind::UnexpectedMessage,
+                format!("expected the ready frame, got kind {}", f.kind),
+            ));
+        }
+        None => {
+            guard.disarm();
+            return Err(died(&shared));
+        }
+    };
+    if let Some(o) = cmd.time_offsets_value() {
+        write_time_offsets(cloned.pid, o)?;
+    }
+    guard.disarm();
+    let pipes = std::mem::take(&mut prepared.res.pipes);
+    Ok(Parked {
+        shared,
+        ns_pid,
+        ctrl: Some(ctrl),
+        program: cmd.get_program().to_path_buf(),
+        pty: prepared.pty.take(),
+        pipes,
+        poisoned: None,
+        queued: Vec::new(),
+        drop_policy: cmd.drop_policy_value(),
+        listeners: Vec::new(),
+    })
+}
+
+/// Kills and reaps the child if spawning fails half-way.
+struct KillOnError<'a>(Option<&'a Arc<Shared>>);
+
+impl KillOnError<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for KillOnError<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.0 {
+            s.kill_and_reap();
+        }
+    }
+}
+
+fn join_cgroup(cgroup: BorrowedFd<'_>, pid: i32) -> Result<()> {
+    let fd = rustix::fs::openat(
+        cgroup,
+        "cgroup.procs",
+        rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| stage_err(Stage::IntoCgroup, e))?;
+    rustix::io::write(&fd, pid.to_string().as_bytes()).map_err(|e| stage_err(Stage::IntoCgroup, e))?;
+    Ok(())
+}
+
+fn write_time_offsets(pid: i32, o: super::TimeOffsets) -> Result<()> {
+    let text = format!(
+        "monotonic {} {}\nboottime {} {}\n",
+        o.monotonic.as_secs(),
+        o.monotonic.subsec_nanos(),
+        o.boottime.as_secs(),
+        o.boottime.subsec_nanos()
+    );
+    let path = format!("/proc/{pid}/timens_offsets");
+    std::fs::write(&path, text).map_err(|e| {
+        Error::from(
+            OsError::new(
+                Subsystem::Process,
+                Operation::Stage(Stage::TimeOffsets),
+                Errno::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+            )
+            .path(path),
+        )
+    })
+}
+
+/// Capability changes applied by a parked child to itself, in this order: bounding drops,
+/// keep-caps/securebits, thread sets (`capset`), ambient set. Masks are bit sets of capability
+/// numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CapsChange {
+    /// Capabilities to drop from the bounding set (`PR_CAPBSET_DROP`).
+    pub drop_bounding: Option<u64>,
+    /// `PR_SET_KEEPCAPS`.
+    pub keep_caps: Option<bool>,
+    /// `PR_SET_SECUREBITS`.
+    pub securebits: Option<u32>,
+    /// Effective, permitted, inheritable (`capset`).
+    pub thread: Option<(u64, u64, u64)>,
+    /// The ambient set to establish (cleared first, then raised).
+    pub ambient: Option<u64>,
+}
+
+/// A child parked at the checkpoint: cloned into its namespaces, not yet running the program.
+///
+/// While parked, configure it from outside (user maps, cgroup, network, mounts, sysctl — through
+/// [`pid`](Parked::pid) or [`target`](Parked::target)) and queue the changes it must make to itself
+/// ([`caps`](Parked::caps), [`seccomp_bpf`](Parked::seccomp_bpf)). Then [`proceed`](Parked::proceed)
+/// or [`abort`](Parked::abort). Dropping a parked child aborts it.
+#[derive(Debug)]
+pub struct Parked {
+    shared: Arc<Shared>,
+    ns_pid: i32,
+    ctrl: Option<OwnedFd>,
+    program: PathBuf,
+    pty: Option<Pty>,
+    pipes: [Option<OwnedFd>; 3],
+    poisoned: Option<Stage>,
+    queued: Vec<Signal>,
+    drop_policy: DropPolicy,
+    listeners: Vec<OwnedFd>,
+}
+
+impl Parked {
+    /// The child's pid in the caller's pid namespace.
+    pub fn pid(&self) -> i32 {
+        self.shared.pid
+    }
+
+    /// The child's pid inside its own pid namespace (1 in a new one).
+    pub fn ns_pid(&self) -> i32 {
+        self.ns_pid
+    }
+
+    /// A namespace target naming this child (by a duplicate of its pidfd).
+    pub fn target(&self) -> Result<NsTarget> {
+        target_of(&self.shared)
+    }
+
+    /// The PTY, for PTY sessions.
+    pub fn pty(&self) -> Option<&Pty> {
+        self.pty.as_ref()
+    }
+
+    /// Sets the PTY window size (no signal is delivered while parked).
+    ///
+    /// # Errors
+    /// `NoPty` for sessions without a PTY.
+    pub fn set_pty_size(&self, size: WinSize) -> Result<()> {
+        match &self.pty {
+            Some(p) => p.set_winsize(size),
+            None => Err(Error::state(Subsystem::Process, StateKind::NoPty, None)),
+        }
+    }
+
+    /// The parent end of a `Stdio::Pipe` stdin.
+    pub fn take_stdin(&mut self) -> Option<File> {
+        self.pipes[0].take().map(File::from)
+    }
+
+    /// The parent end of a `Stdio::Pipe` stdout.
+    pub fn take_stdout(&mut self) -> Option<File> {
+        self.pipes[1].take().map(File::from)
+    }
+
+    /// The parent end of a `Stdio::Pipe` stderr.
+    pub fn take_stderr(&mut self) -> Option<File> {
+        self.pipes[2].take().map(File::from)
+    }
+
+    /// Queues a signal, delivered right after exec succeeds (killing a parked child is `abort`).
+    pub fn queue_signal(&mut self, sig: Signal) {
+        self.queued.push(sig);
+    }
+
+    fn command(&mut self, f: &Frame, fd: Option<BorrowedFd<'_>>) -> Result<Option<OwnedFd>> {
+        if let Some(stage) = self.poisoned {
+            return Err(Error::state(
+                Subsystem::Process,
+                StateKind::Poisoned,
+                Some(format!("an earlier checkpoint command failed at {stage}")),
+            ));
+        }
+        let ctrl = self
+            .ctrl
+            .as_ref()
+            .ok_or_else(|| stage_err(Stage::ControlChannel, Errno::BADF))?
+            .as_raw_fd();
+        let sent = match fd {
+            Some(fd) => send_frame_with_fd(ctrl, f, fd.as_raw_fd()),
+            None => send_frame(ctrl, f),
+        };
+        if !sent {
+            return Err(died(&self.shared));
+        }
+        match recv_frame(ctrl) {
+            Some((r, attached)) if r.kind == frame::ACK => Ok((attached >= 0).then(|| {
+                // SAFETY: a descriptor just received with SCM_RIGHTS, owned by nobody else.
+                unsafe { OwnedFd::from_raw_fd(attached) }
+            })),
+            Some((r, _)) if r.kind == frame::ERR => {
+                let stage = Stage::from_code(r.code).unwrap_or(Stage::MalformedFrame);
+                self.poisoned = Some(stage);
+                let mut e = OsError::new(
+                    Subsystem::Process,
+                    Operation::Stage(stage),
+                    Errno::from_raw_os_error(r.errno),
+                )
+                .pid(self.shared.pid);
+                if matches!(stage, Stage::CapDropBounding | Stage::CapSetAmbient) {
+                    e = e.object(format!("capability {}", r.detail));
+                }
+                Err(e.into())
+            }
+            Some((r, _)) => Err(Error::protocol(
+                Subsystem::Process,
+                crate::error::ProtocolKind::UnexpectedMessage,
+                format!("unexpected frame kind {} from the child", r.kind),
+            )),
+            None => Err(died(&self.shared)),
+        }
+    }
+
+    /// Makes the child change its own capabilities now, acknowledged synchronously.
+    ///
+    /// # Errors
+    /// The failing step as a stage (`CapDropBounding`, `Securebits`, `CapSetThread`,
+    /// `CapSetAmbient`) with errno and the capability involved; the child is then poisoned:
+    /// `proceed` refuses, `abort` works.
+    pub fn caps(&mut self, change: &CapsChange) -> Result<()> {
+        let mut f = Frame::new(frame::CMD_CAPS);
+        if let Some(b) = change.drop_bounding {
+            f.detail |= frame::CAPS_BOUNDING;
+            f.values[0] = b;
+        }
+        if let Some((e, p, i)) = change.thread {
+            f.detail |= frame::CAPS_THREAD;
+            f.values[1] = e;
+            f.values[2] = p;
+            f.values[3] = i;
+        }
+        if let Some(a) = change.ambient {
+            f.detail |= frame::CAPS_AMBIENT;
+            f.values[4] = a;
+        }
+        if let Some(s) = change.securebits {
+            f.detail |= frame::CAPS_SECUREBITS;
+            f.values[5] |= u64::from(s);
+        }
+        if let Some(k) = change.keep_caps {
+            f.detail |= frame::CAPS_KEEPCAPS;
+            f.values[5] |= u64::from(k) << 32;
+        }
+        self.command(&f, None).map(|_| ())
+    }
+
+    /// Queues a raw classic-BPF seccomp program (`struct sock_filter` array, 8 bytes per
+    /// instruction) to be installed as the child's **last step before `execve`**; filters keep
+    /// their order. With `immediate`, it is installed at once instead (then it also polices the
+    /// child's remaining pre-exec steps). `flags` are `SECCOMP_FILTER_FLAG_*`; with
+    /// `NEW_LISTENER` the listener fd is returned (immediate mode) or collected at exec (see
+    /// [`Running::take_seccomp_listeners`]).
+    ///
+    /// Installing a filter requires `no_new_privs` or `CAP_SYS_ADMIN`; every filter after the first
+    /// must allow `seccomp(2)`.
+    ///
+    /// # Errors
+    /// Input error for an empty, misaligned or oversized program (before anything is sent).
+    pub fn seccomp_bpf(&mut self, program: &[u8], flags: u32, immediate: bool) -> Result<Option<OwnedFd>> {
+        if program.is_empty() || program.len() % 8 != 0 || program.len() / 8 > 4096 {
+            return Err(Error::input(
+                Subsystem::Process,
+                "seccomp program",
+                format!("{} bytes", program.len()),
+                "must be 1..=4096 instructions of 8 bytes",
+            ));
+        }
+        let memfd = rustix::fs::memfd_create("linx-seccomp", rustix::fs::MemfdFlags::CLOEXEC)
+            .map_err(|e| stage_err(Stage::SeccompInstall, e))?;
+        let mut written = 0;
+        while written < program.len() {
+            written += rustix::io::write(&memfd, &program[written..])
+                .map_err(|e| stage_err(Stage::SeccompInstall, e))?;
+        }
+        let mut f = Frame::new(frame::CMD_SECCOMP);
+        f.detail = flags;
+        f.values[0] = program.len() as u64;
+        f.values[1] = u64::from(immediate);
+        self.command(&f, Some(memfd.as_fd()))
+    }
+
+    /// Releases the child to `execve`.
+    ///
+    /// Returns once exec succeeded (the control channel reaches end-of-file after the child's
+    /// final pre-exec marker), then delivers queued signals.
+    ///
+    /// # Errors
+    /// The failing stage and errno (e.g. `process: execve /no/such/bin: ENOENT (errno 2)`), a
+    /// `Poisoned` state error after a failed checkpoint command, `KilledBeforeExec` when a signal
+    /// killed the child before its pre-exec marker, `ChildDied` when it exited early. The child is
+    /// reaped in every error case.
+    pub fn proceed(mut self) -> Result<Running> {
+        if let Some(stage) = self.poisoned {
+            return Err(Error::state(
+                Subsystem::Process,
+                StateKind::Poisoned,
+                Some(format!("a checkpoint command failed at {stage}; only abort is possible")),
+            ));
+        }
+        let ctrl = self
+            .ctrl
+            .take()
+            .ok_or_else(|| stage_err(Stage::ControlChannel, Errno::BADF))?;
+        if !send_frame(ctrl.as_raw_fd(), &Frame::new(frame::CMD_PROCEED)) {
+            return Err(died(&self.shared));
+        }
+        let mut marker = false;
+        loop {
+            match recv_frame(ctrl.as_raw_fd()) {
+                Some((f, _)) if f.kind == frame::MARKER => marker = true,
+                Some((f, attached)) if f.kind == frame::ACK && marker && attached >= 0 => {
+                    // SAFETY: a descriptor received with SCM_RIGHTS, owned by nobody else.
+                    self.listeners.push(unsafe { OwnedFd::from_raw_fd(attached) });
+                }
+                Some((f, _)) if f.kind == frame::ERR => {
+                    return Err(child_error(&self.shared, &f, &self.program));
+                }
+                Some((f, _)) => {
+                    return Err(Error::protocol(
+                        Subsystem::Process,
+                        crate::error::ProtocolKind::UnexpectedMessage,
+                        format!("unexpected frame kind {} during exec", f.kind),
+                    ));
+                }
+                None if marker => break,
+                None => return Err(died(&self.shared)),
+            }
+        }
+        let running = Running {
+            shared: Arc::clone(&self.shared),
+            ns_pid: self.ns_pid,
+            pty: self.pty.take(),
+            pipes: std::mem::take(&mut self.pipes),
+            drop_policy: self.drop_policy,
+            listeners: std::mem::take(&mut self.listeners),
+        };
+        for sig in std::mem::take(&mut self.queued) {
+            running.signal(sig)?;
+        }
+        Ok(running)
+    }
+
+    /// Discards the child: it exits without exec (reserved code 253) and is reaped. The program
+    /// never runs.
+    pub fn abort(mut self) -> Result<()> {
+        self.abort_inner()
+    }
+
+    fn abort_inner(&mut self) -> Result<()> {
+        if let Some(ctrl) = self.ctrl.take() {
+            // If the child is already gone, sending fails; closing the channel also makes it exit.
+            send_frame(ctrl.as_raw_fd(), &Frame::new(frame::CMD_ABORT));
+            drop(ctrl);
+            self.shared.wait(None)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        if self.ctrl.is_some() {
+            let _ = self.abort_inner();
+        }
+    }
+}
+
+fn target_of(shared: &Shared) -> Result<NsTarget> {
+    let dup = rustix::io::fcntl_dupfd_cloexec(&shared.pidfd, 0).map_err(|e| {
+        Error::from(OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"), e))
+    })?;
+    Ok(NsTarget::pidfd(crate::pidfd::Pidfd::from_owned(dup, shared.pid)))
+}
+
+/// A child that has exec'd its program.
+///
+/// Signals go through the pidfd, so a recycled pid can never be hit; waiting polls the pidfd
+/// and reaps with `waitid(P_PIDFD)`; every waiter (from any thread) gets the same cached status.
+/// Dropping follows the [`DropPolicy`] (default: kill and reap).
+#[derive(Debug)]
+pub struct Running {
+    shared: Arc<Shared>,
+    ns_pid: i32,
+    pty: Option<Pty>,
+    pipes: [Option<OwnedFd>; 3],
+    drop_policy: DropPolicy,
+    listeners: Vec<OwnedFd>,
+}
+
+impl Running {
+    /// The pid in the caller's pid namespace.
+    pub fn pid(&self) -> i32 {
+        self.shared.pid
+    }
+
+    /// The pid inside its own pid namespace.
+    pub fn ns_pid(&self) -> i32 {
+        self.ns_pid
+    }
+
+    /// A namespace target naming this process.
+    pub fn target(&self) -> Result<NsTarget> {
+        target_of(&self.shared)
+    }
+
+    /// Sends a signal via `pidfd_send_signal(2)`.
+    ///
+    /// # Errors
+    /// `NoProcess` once the child has been reaped.
+    pub fn signal(&self, sig: Signal) -> Result<()> {
+        self.shared.signal(sig)
+    }
+
+    /// Waits for the exit and reaps.
+    pub fn wait(&self) -> Result<ExitStatus> {
+        self.shared
+            .wait(None)?
+            .ok_or_else(|| Error::state(Subsystem::Process, StateKind::NoProcess, None))
+    }
+
+    /// Waits at most `timeout`; `Ok(None)` leaves the child untouched.
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<ExitStatus>> {
+        self.shared.wait(Some(timeout))
+    }
+
+    /// Reaps if it has exited, without blocking.
+    pub fn try_wait(&self) -> Result<Option<ExitStatus>> {
+        self.shared.try_reap()
+    }
+
+    /// The PTY, for PTY sessions.
+    pub fn pty(&self) -> Option<&Pty> {
+        self.pty.as_ref()
+    }
+
+    /// The parent end of a `Stdio::Pipe` stdin.
+    pub fn take_stdin(&mut self) -> Option<File> {
+        self.pipes[0].take().map(File::from)
+    }
+
+    /// The parent end of a `Stdio::Pipe` stdout.
+    pub fn take_stdout(&mut self) -> Option<File> {
+        self.pipes[1].take().map(File::from)
+    }
+
+    /// The parent end of a `Stdio::Pipe` stderr.
+    pub fn take_stderr(&mut self) -> Option<File> {
+        self.pipes[2].take().map(File::from)
+    }
+
+    /// Seccomp user-notification listeners of filters installed before exec.
+    pub fn take_seccomp_listeners(&mut self) -> Vec<OwnedFd> {
+        std::mem::take(&mut self.listeners)
+    }
+
+    /// Changes what dropping this handle does.
+    pub fn set_drop_policy(&mut self, p: DropPolicy) {
+        self.drop_policy = p;
+    }
+}
+
+impl AsFd for Running {
+    /// The pidfd (readable when the process exits).
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.shared.pidfd.as_fd()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        match self.drop_policy {
+            DropPolicy::Kill => self.shared.kill_and_reap(),
+            DropPolicy::Detach => reaper(Arc::clone(&self.shared)),
+        }
+    }
+}
+
+/// Hands a detached child to the background reaper thread, which reaps it when it exits so no
+/// zombie remains.
+fn reaper(shared: Arc<Shared>) {
+    static REAPER: OnceLock<Mutex<std::sync::mpsc::Sender<Arc<Shared>>>> = OnceLock::new();
+    let tx = REAPER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Arc<Shared>>();
+        let started = std::thread::Builder::new()
+            .name("linx-reaper".into())
+            .spawn(move || {
+                let mut pending: Vec<Arc<Shared>> = Vec::new();
+                loop {
+                    match rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok(s) => pending.push(s),
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                            if pending.is_empty() {
+                                return;
+                            }
+                        }
+                    }
+                    pending.retain(|s| !matches!(s.try_reap(), Ok(Some(_)) | Err(_)));
+                }
+            });
+        if let Err(e) = started {
+            log::error!("linx: cannot start the reaper thread: {e}");
+        }
+        Mutex::new(tx)
+    });
+    let sent = tx
+        .lock()
+        .map(|tx| tx.send(Arc::clone(&shared)).is_ok())
+        .unwrap_or(false);
+    if !sent {
+        // No reaper: fall back to killing, so no zombie is left.
+        shared.kill_and_reap();
+    }
+}

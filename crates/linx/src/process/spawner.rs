@@ -1,0 +1,198 @@
+//! The spawner thread: every child is cloned from one long-lived thread.
+//!
+//! `PR_SET_PDEATHSIG` fires when the *thread* that created the child exits, not the process; cloning
+//! from a caller's short-lived thread would kill the workload when that thread ends. The spawner
+//! thread lives as long as the process, blocks every signal (so no handler of the program can run in
+//! a fresh child before it resets its mask), and performs `clone3` on behalf of callers.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::mpsc::{Sender, SyncSender, channel, sync_channel};
+use std::sync::{Mutex, OnceLock};
+
+use rustix::io::Errno;
+
+use super::child::{ChildPlan, child_main};
+use crate::error::Stage;
+
+const CLONE_PIDFD: u64 = 0x1000;
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// `struct clone_args` (version 2, 88 bytes), see
+/// [clone3(2)](https://man7.org/linux/man-pages/man2/clone3.2.html).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// What a clone produced.
+pub(crate) struct Cloned {
+    pub pid: i32,
+    pub pidfd: OwnedFd,
+    /// False when the legacy `clone` fallback ran, so cgroup placement is still to be done.
+    pub in_cgroup: bool,
+}
+
+struct Job {
+    /// `*const ChildPlan`, valid until the reply is received.
+    plan: usize,
+    flags: u64,
+    cgroup: Option<i32>,
+    reply: SyncSender<Result<Cloned, (Stage, Errno)>>,
+}
+
+fn spawner() -> &'static Mutex<Sender<Job>> {
+    static SPAWNER: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
+    SPAWNER.get_or_init(|| {
+        let (tx, rx) = channel::<Job>();
+        let started = std::thread::Builder::new()
+            .name("linx-spawner".into())
+            .spawn(move || {
+                block_all_signals();
+                for job in rx {
+                    let result = clone_job(&job);
+                    // The requester may have given up; nothing else to do then.
+                    let _ = job.reply.send(result);
+                }
+            });
+        if let Err(e) = started {
+            // Without the thread, every clone request reports the failure (see clone_child).
+            log::error!("linx: cannot start the spawner thread: {e}");
+        }
+        Mutex::new(tx)
+    })
+}
+
+fn block_all_signals() {
+    // SAFETY: sigfillset initialises the set; pthread_sigmask changes only this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+fn clone_job(job: &Job) -> Result<Cloned, (Stage, Errno)> {
+    let mut pidfd: i32 = -1;
+    let mut args = CloneArgs {
+        flags: job.flags | CLONE_PIDFD,
+        pidfd: &mut pidfd as *mut i32 as u64,
+        exit_signal: libc::SIGCHLD as u64,
+        ..CloneArgs::default()
+    };
+    if let Some(cg) = job.cgroup {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = cg as u64;
+    }
+    // SAFETY: clone3 with no new stack behaves like fork: in the child it returns 0 and we jump to
+    // child_main, which never returns and only uses async-signal-safe calls; the plan pointer is
+    // valid in the child's copy of the address space because the parent keeps the plan alive until
+    // this job is answered.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    if r == 0 {
+        // SAFETY: see above.
+        unsafe { child_main(&*(job.plan as *const ChildPlan)) }
+    }
+    if r > 0 {
+        // SAFETY: CLONE_PIDFD stored a fresh pidfd that nobody else owns.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+        return Ok(Cloned {
+            pid: r as i32,
+            pidfd,
+            in_cgroup: true,
+        });
+    }
+    let err = Errno::from_raw_os_error(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL),
+    );
+    if err != Errno::NOSYS && err != Errno::PERM {
+        return Err((Stage::Clone3, err));
+    }
+    // Fallback: legacy clone (old kernels, or seccomp profiles that refuse clone3). The cgroup is
+    // then joined by the parent; time namespaces always use the unshare path, so they still work.
+    let mut pidfd: i32 = -1;
+    // SAFETY: as for clone3; with CLONE_PIDFD the pidfd is written through the parent_tid pointer
+    // (the third argument on x86_64 and aarch64).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            job.flags | CLONE_PIDFD | libc::SIGCHLD as u64,
+            0usize,
+            &mut pidfd as *mut i32,
+            0usize,
+            0usize,
+        )
+    };
+    if r == 0 {
+        // SAFETY: see above.
+        unsafe { child_main(&*(job.plan as *const ChildPlan)) }
+    }
+    if r > 0 {
+        // SAFETY: a fresh pidfd owned by nobody else.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+        return Ok(Cloned {
+            pid: r as i32,
+            pidfd,
+            in_cgroup: job.cgroup.is_none(),
+        });
+    }
+    let legacy = Errno::from_raw_os_error(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL),
+    );
+    // Report clone3's own error when it was a real permission problem (both refused alike).
+    Err(if legacy == Errno::PERM && err == Errno::PERM {
+        (Stage::Clone3, err)
+    } else {
+        (Stage::Clone, legacy)
+    })
+}
+
+/// Clones a child running `plan` from the spawner thread. `flags` are the `CLONE_NEW*` bits.
+pub(crate) fn clone_child(
+    plan: &ChildPlan,
+    flags: u64,
+    cgroup: Option<i32>,
+) -> Result<Cloned, (Stage, Errno)> {
+    let (reply, rx) = sync_channel(1);
+    let job = Job {
+        plan: plan as *const ChildPlan as usize,
+        flags,
+        cgroup,
+        reply,
+    };
+    let sent = spawner()
+        .lock()
+        .map_err(|_| (Stage::Clone3, Errno::AGAIN))?
+        .send(job);
+    if sent.is_err() {
+        return Err((Stage::Clone3, Errno::AGAIN));
+    }
+    // The plan must stay alive until the clone happened: we block here until the reply.
+    rx.recv().map_err(|_| (Stage::Clone3, Errno::AGAIN))?
+}
+
+/// The spawner thread's pid-namespace-local thread id is the child's parent; its process id is
+/// ours (threads share it), which is what `getppid()` in the child returns.
+pub(crate) fn parent_pid() -> i32 {
+    std::process::id() as i32
+}

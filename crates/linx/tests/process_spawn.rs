@@ -1,0 +1,573 @@
+//! Process spawning and the checkpoint against the real kernel (spec process.md section 5).
+
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use linx::Error;
+use linx::error::{Operation, StateKind};
+use linx::ns::NsSet;
+use linx::process::{
+    CapsChange, Command, DropPolicy, ExitStatus, Signal, Stage, Stdio, TimeOffsets, WinSize,
+};
+use linx_testkit::require_root;
+
+fn sh(script: &str) -> Command {
+    let mut c = Command::new("/bin/sh");
+    c.args(["-c", script]);
+    c
+}
+
+fn stage_of(e: &Error) -> Option<Stage> {
+    match e {
+        Error::Os(os) => match os.operation {
+            Operation::Stage(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn proc_exists(pid: i32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[test]
+fn proc_01_exit_codes_propagate() {
+    for (cmd, code) in [
+        (Command::new("/bin/true"), 0),
+        (Command::new("/bin/false"), 1),
+        (sh("exit 42"), 42),
+    ] {
+        let parked = cmd.spawn().expect("spawn");
+        assert!(parked.pid() > 0);
+        let running = parked.proceed().expect("proceed");
+        assert_eq!(running.wait().unwrap(), ExitStatus::Exited(code));
+    }
+}
+
+#[test]
+fn proc_25_missing_program_fails_at_execve() {
+    let e = Command::new("/this/does/not/exist").start().unwrap_err();
+    assert_eq!(stage_of(&e), Some(Stage::Execve), "{e}");
+    assert_eq!(e.errno(), Some(rustix::io::Errno::NOENT));
+    assert!(
+        e.to_string()
+            .starts_with("process: execve /this/does/not/exist"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("ENOENT (errno 2)"), "{e}");
+    // A non-executable file.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("not-exec");
+    std::fs::write(&f, "#!/bin/sh\n").unwrap();
+    let e = Command::new(&f).start().unwrap_err();
+    assert_eq!(e.errno(), Some(rustix::io::Errno::ACCESS), "{e}");
+}
+
+#[test]
+fn proc_01_bad_input_is_refused_before_clone() {
+    assert!(Command::new("bin/true").spawn().unwrap_err().is_input());
+    assert!(Command::new("").spawn().unwrap_err().is_input());
+    let mut c = Command::new("/bin/true");
+    c.arg("a\0b");
+    let e = c.spawn().unwrap_err();
+    assert!(e.is_input() && e.to_string().contains("argument 1"), "{e}");
+    let mut c = Command::new("/bin/true");
+    c.env("A=B", "x");
+    assert!(c.spawn().unwrap_err().is_input());
+    let mut c = Command::new("/bin/true");
+    c.env("K", "v\0");
+    assert!(c.spawn().unwrap_err().is_input());
+    let mut c = Command::new("/bin/true");
+    c.stdout(Stdio::ConnectUnix(std::path::PathBuf::from(format!("/tmp/{}", "x".repeat(120)))));
+    assert!(c.spawn().unwrap_err().is_input());
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut c = Command::new("/bin/true");
+    c.fd(1, a.into());
+    assert!(c.spawn().unwrap_err().is_input());
+    assert!(Command::resolve("sh", None).unwrap().is_absolute());
+    assert!(Command::resolve("linx-no-such-program", None).unwrap_err().is_input());
+}
+
+#[test]
+fn proc_29_signals_kill_and_queue() {
+    let running = Command::new("/bin/sleep").arg("60").start().unwrap();
+    running.signal(Signal::TERM).unwrap();
+    assert_eq!(
+        running.wait().unwrap(),
+        ExitStatus::Signaled {
+            signal: Signal::TERM,
+            core_dumped: false
+        }
+    );
+    assert!(matches!(
+        running.signal(Signal::TERM).unwrap_err(),
+        Error::State(s) if s.kind == StateKind::NoProcess
+    ));
+    // Queued while parked: delivered right after exec.
+    let mut parked = Command::new("/bin/sleep").arg("60").spawn().unwrap();
+    parked.queue_signal(Signal::TERM);
+    let running = parked.proceed().unwrap();
+    assert_eq!(running.wait().unwrap().signal(), Some(Signal::TERM));
+}
+
+#[test]
+fn proc_35_wait_variants_and_concurrent_waiters() {
+    let r = sh("sleep 0.1; exit 7").start().unwrap();
+    assert_eq!(r.wait_timeout(Duration::from_secs(20)).unwrap(), Some(ExitStatus::Exited(7)));
+    assert_eq!(r.try_wait().unwrap(), Some(ExitStatus::Exited(7)));
+    assert_eq!(r.wait().unwrap(), ExitStatus::Exited(7));
+
+    let r = Command::new("/bin/sleep").arg("60").start().unwrap();
+    assert_eq!(r.wait_timeout(Duration::from_millis(100)).unwrap(), None);
+    assert_eq!(r.try_wait().unwrap(), None);
+    assert!(proc_exists(r.pid()), "a timed-out wait must leave the child alone");
+
+    let r = sh("sleep 0.2; exit 3").start().unwrap();
+    let statuses: Vec<ExitStatus> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8).map(|_| s.spawn(|| r.wait().unwrap())).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == ExitStatus::Exited(3)), "{statuses:?}");
+}
+
+#[test]
+fn proc_20_pid_without_namespace_and_after_exit() {
+    let parked = Command::new("/bin/true").spawn().unwrap();
+    assert_eq!(parked.ns_pid(), parked.pid());
+    let r = parked.proceed().unwrap();
+    r.wait().unwrap();
+    assert!(r.pid() > 0 && r.ns_pid() == r.pid());
+}
+
+#[test]
+fn proc_26_abort_never_runs_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let parked = sh(&format!("touch {}", marker.display())).spawn().unwrap();
+    let pid = parked.pid();
+    parked.abort().unwrap();
+    assert!(!marker.exists());
+    assert!(!proc_exists(pid), "aborted child must be reaped");
+    // Dropping a parked child behaves the same.
+    let parked = sh(&format!("touch {}", marker.display())).spawn().unwrap();
+    let pid = parked.pid();
+    drop(parked);
+    assert!(!marker.exists());
+    assert!(!proc_exists(pid));
+}
+
+#[test]
+fn proc_09_stdio_null_pipe_and_unix_socket() {
+    let mut c = Command::new("/bin/echo");
+    c.arg("hi").stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut out = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    assert_eq!(out, "hi\n");
+    assert!(r.wait().unwrap().success());
+
+    // Null: the child's output goes nowhere, a pipe on stderr stays empty.
+    let mut c = sh("echo gone; echo gone >&2");
+    c.stdout(Stdio::Null).stderr(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut err = String::new();
+    r.take_stderr().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(err, "gone\n");
+
+    // Stdin from a pipe.
+    let mut c = Command::new("/bin/cat");
+    c.stdin(Stdio::Pipe).stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    {
+        let mut w = r.take_stdin().unwrap();
+        w.write_all(b"through cat").unwrap();
+    }
+    let mut out = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    assert_eq!(out, "through cat");
+
+    // ConnectUnix: a listener receives the output, then EOF.
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("s");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let mut c = Command::new("/bin/echo");
+    c.arg("greetings").stdout(Stdio::ConnectUnix(sock.clone()));
+    let r = c.start().unwrap();
+    let (mut conn, _) = listener.accept().unwrap();
+    let mut got = String::new();
+    conn.read_to_string(&mut got).unwrap();
+    assert_eq!(got, "greetings\n");
+    r.wait().unwrap();
+    // A missing socket fails before clone with stage ConnectUnix.
+    let mut c = Command::new("/bin/echo");
+    c.stdout(Stdio::ConnectUnix(dir.path().join("missing")));
+    let e = c.spawn().unwrap_err();
+    assert_eq!(stage_of(&e), Some(Stage::ConnectUnix), "{e}");
+    assert_eq!(e.errno(), Some(rustix::io::Errno::NOENT));
+}
+
+#[test]
+fn proc_11_fd_hygiene() {
+    // A descriptor of ours without close-on-exec must not reach the workload.
+    let leaky = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY, rustix::fs::Mode::empty()).unwrap();
+    let (placed, _keep) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut c = Command::new("/bin/ls");
+    c.arg("/proc/self/fd").stdout(Stdio::Pipe).fd(7, placed.into());
+    let mut r = c.start().unwrap();
+    let mut out = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    r.wait().unwrap();
+    let mut fds: Vec<i32> = out.split_whitespace().map(|s| s.parse().unwrap()).collect();
+    fds.sort();
+    // ls itself opens one descriptor for the directory it lists.
+    let dir_fd = fds.iter().copied().find(|f| ![0, 1, 2, 7].contains(f));
+    fds.retain(|f| Some(*f) != dir_fd);
+    assert_eq!(fds, [0, 1, 2, 7], "workload fds: {out}");
+    drop(leaky);
+}
+
+#[test]
+fn proc_40_drop_policies_leave_no_zombies() {
+    let r = Command::new("/bin/sleep").arg("60").start().unwrap();
+    let pid = r.pid();
+    drop(r);
+    assert!(!proc_exists(pid), "Kill policy: killed and reaped on drop");
+
+    let mut c = Command::new("/bin/sleep");
+    c.arg("60").drop_policy(DropPolicy::Detach);
+    let r = c.start().unwrap();
+    let pid = r.pid();
+    drop(r);
+    assert!(proc_exists(pid), "Detach policy: keeps running");
+    // SAFETY: kill(2) on a pid we spawned and know to be alive.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    let mut gone = false;
+    for _ in 0..100 {
+        if !proc_exists(pid) {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(gone, "the background reaper must reap a detached child");
+}
+
+#[test]
+fn proc_07_no_new_privs() {
+    let mut c = Command::new("/bin/grep");
+    c.args(["NoNewPrivs", "/proc/self/status"])
+        .no_new_privs(true)
+        .stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut out = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    assert_eq!(out.trim(), "NoNewPrivs:\t1");
+}
+
+#[test]
+fn proc_30_pty_output_and_size() {
+    let mut c = Command::new("/bin/echo");
+    c.arg("hi").pty(None);
+    let r = c.start().unwrap();
+    let out = r.pty().unwrap().read_all().unwrap();
+    r.wait().unwrap();
+    assert!(String::from_utf8_lossy(&out).contains("hi\r\n"), "{out:?}");
+
+    let mut c = sh("stty size");
+    c.pty(None);
+    let parked = c.spawn().unwrap();
+    parked.set_pty_size(WinSize::new(42, 132)).unwrap();
+    let r = parked.proceed().unwrap();
+    let out = r.pty().unwrap().read_all().unwrap();
+    r.wait().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "42 132");
+
+    let parked = Command::new("/bin/true").spawn().unwrap();
+    assert!(matches!(
+        parked.set_pty_size(WinSize::new(1, 1)).unwrap_err(),
+        Error::State(s) if s.kind == StateKind::NoPty
+    ));
+}
+
+#[test]
+fn proc_22_failed_checkpoint_command_poisons() {
+    // Raising an ambient capability that is not permitted/inheritable fails with its stage.
+    let mut parked = Command::new("/bin/true").spawn().unwrap();
+    let change = CapsChange {
+        thread: Some((0, 0, 0)),
+        ..CapsChange::default()
+    };
+    parked.caps(&change).unwrap();
+    let e = parked
+        .caps(&CapsChange {
+            ambient: Some(1 << 10),
+            ..CapsChange::default()
+        })
+        .unwrap_err();
+    assert_eq!(stage_of(&e), Some(Stage::CapSetAmbient), "{e}");
+    assert!(e.to_string().contains("capability 10"), "{e}");
+    let e = parked.caps(&CapsChange::default()).unwrap_err();
+    assert!(matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned), "{e}");
+    let e = parked.proceed().unwrap_err();
+    assert!(matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned), "{e}");
+}
+
+#[test]
+fn proc_22_capabilities_applied_at_the_checkpoint() {
+    if !require_root() {
+        return;
+    }
+    let mut c = Command::new("/bin/grep");
+    c.args(["^Cap", "/proc/self/status"]).stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    let bind = 1u64 << 10; // cap_net_bind_service
+    parked
+        .caps(&CapsChange {
+            drop_bounding: Some(!bind & ((1u64 << 41) - 1)),
+            ..Default::default()
+        })
+        .unwrap();
+    parked
+        .caps(&CapsChange {
+            thread: Some((bind, bind, bind)),
+            ambient: Some(bind),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut r = parked.proceed().unwrap();
+    let mut out = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    // After exec as root, the permitted/effective sets are recomputed from the bounding set.
+    assert!(out.contains("CapBnd:\t0000000000000400"), "{out}");
+    assert!(out.contains("CapAmb:\t0000000000000400"), "{out}");
+    assert!(out.contains("CapEff:\t0000000000000400"), "{out}");
+}
+
+#[test]
+fn proc_17_pid_namespace() {
+    if !require_root() {
+        return;
+    }
+    let mut c = sh("echo $$");
+    c.namespaces(NsSet::PID).stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    assert_eq!(parked.ns_pid(), 1);
+    assert!(parked.pid() > 1);
+    assert!(proc_exists(parked.pid()));
+    let mut out = parked.take_stdout().unwrap();
+    let r = parked.proceed().unwrap();
+    let mut s = String::new();
+    out.read_to_string(&mut s).unwrap();
+    assert_eq!(s.trim(), "1");
+    r.wait().unwrap();
+}
+
+#[test]
+fn proc_18_net_namespace_has_only_lo() {
+    if !require_root() {
+        return;
+    }
+    let mut c = Command::new("/bin/true");
+    c.namespaces(NsSet::NET);
+    let parked = c.spawn().unwrap();
+    let mut rtnl = linx::rtnl::Rtnl::open(&parked.target().unwrap()).unwrap();
+    let names: Vec<String> = rtnl.links().unwrap().into_iter().map(|l| l.name).collect();
+    assert_eq!(names, ["lo"]);
+    parked.proceed().unwrap().wait().unwrap();
+}
+
+#[test]
+fn proc_02_uts_namespace_hostname_set_from_outside() {
+    if !require_root() {
+        return;
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let mut c = Command::new("/bin/hostname");
+    c.namespaces(NsSet::UTS).stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    parked
+        .target()
+        .unwrap()
+        .run(NsSet::UTS, || std::fs::write("/proc/sys/kernel/hostname", "box"))
+        .unwrap()
+        .unwrap();
+    let mut out = parked.take_stdout().unwrap();
+    parked.proceed().unwrap().wait().unwrap();
+    let mut s = String::new();
+    out.read_to_string(&mut s).unwrap();
+    assert_eq!(s.trim(), "box");
+    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host);
+}
+
+#[test]
+fn proc_06_time_namespace_with_boottime_offset() {
+    if !require_root() {
+        return;
+    }
+    let mut c = Command::new("/bin/cat");
+    c.arg("/proc/uptime")
+        .time_offsets(TimeOffsets {
+            monotonic: Duration::ZERO,
+            boottime: Duration::from_secs(864_000),
+        })
+        .stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut out = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
+    let inside: f64 = out.split_whitespace().next().unwrap().parse().unwrap();
+    let host: f64 = std::fs::read_to_string("/proc/uptime")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(inside >= host + 863_000.0, "inside {inside}, host {host}");
+}
+
+#[test]
+fn proc_02_all_namespaces_at_once() {
+    if !require_root() {
+        return;
+    }
+    let mut c = Command::new("/bin/true");
+    c.namespaces(NsSet::all());
+    let parked = c.spawn().unwrap();
+    assert_eq!(parked.ns_pid(), 1);
+    assert!(parked.proceed().unwrap().wait().unwrap().success());
+}
+
+#[test]
+fn proc_05_spawn_into_cgroup() {
+    if !require_root() {
+        return;
+    }
+    let Ok(h) = linx::cgroup::hierarchy() else {
+        linx_testkit::skip("no cgroup v2 hierarchy");
+        return;
+    };
+    let dir = h.mount_point.join(format!("linx-proc05-{}", std::process::id()));
+    std::fs::create_dir(&dir).unwrap();
+    let fd = rustix::fs::open(
+        &dir,
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let mut c = Command::new("/bin/cat");
+    c.arg("/proc/self/cgroup")
+        .cgroup_fd(fd)
+        .namespaces(NsSet::CGROUP)
+        .stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    let outside = std::fs::read_to_string(format!("/proc/{}/cgroup", parked.pid())).unwrap();
+    let rel = format!("0::/linx-proc05-{}", std::process::id());
+    assert!(outside.lines().any(|l| l.ends_with(&rel)), "{outside}");
+    let mut out = parked.take_stdout().unwrap();
+    parked.proceed().unwrap().wait().unwrap();
+    let mut s = String::new();
+    out.read_to_string(&mut s).unwrap();
+    assert!(s.lines().any(|l| l == "0::/"), "cgroup namespace rooted at the cgroup: {s}");
+    std::fs::remove_dir(&dir).unwrap();
+}
+
+#[test]
+fn proc_24_seccomp_at_the_checkpoint_raw_program() {
+    // A program that allows everything (RET ALLOW) installs before exec under no_new_privs.
+    let allow: [u8; 8] = {
+        let mut b = [0u8; 8];
+        b[0..2].copy_from_slice(&0x06u16.to_ne_bytes()); // BPF_RET | BPF_K
+        b[4..8].copy_from_slice(&0x7fff_0000u32.to_ne_bytes()); // SECCOMP_RET_ALLOW
+        b
+    };
+    let mut c = Command::new("/bin/grep");
+    c.args(["^Seccomp:", "/proc/self/status"])
+        .no_new_privs(true)
+        .stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    assert!(parked.seccomp_bpf(&allow, 0, false).unwrap().is_none());
+    let mut r = parked.proceed().unwrap();
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert_eq!(s.trim(), "Seccomp:\t2");
+    // Invalid programs are refused before anything is sent.
+    let mut parked = Command::new("/bin/true").spawn().unwrap();
+    assert!(parked.seccomp_bpf(&[], 0, false).unwrap_err().is_input());
+    assert!(parked.seccomp_bpf(&[0u8; 7], 0, false).unwrap_err().is_input());
+    // Immediate mode: a filter that kills everything kills the child before exec.
+    let kill: [u8; 8] = {
+        let mut b = [0u8; 8];
+        b[0..2].copy_from_slice(&0x06u16.to_ne_bytes());
+        b[4..8].copy_from_slice(&0x8000_0000u32.to_ne_bytes()); // SECCOMP_RET_KILL_PROCESS
+        b
+    };
+    let mut c = Command::new("/bin/true");
+    c.no_new_privs(true);
+    let mut parked = c.spawn().unwrap();
+    let e = parked.seccomp_bpf(&kill, 0, true).unwrap_err();
+    assert!(
+        matches!(e, Error::State(ref s) if s.kind == StateKind::KilledBeforeExec(libc::SIGSYS)),
+        "{e}"
+    );
+}
+
+#[test]
+fn proc_04_fork_safety_under_allocating_threads() {
+    // Eight threads hammer the allocator and a lock while we spawn: no hang, no crash.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lock = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let stop = stop.clone();
+            let lock = lock.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let v: Vec<u8> = vec![1; 4096];
+                    let mut g = lock.lock().unwrap();
+                    g.extend_from_slice(&v[..16]);
+                    g.truncate(64);
+                }
+            })
+        })
+        .collect();
+    let mut c = Command::new("/bin/true");
+    c.spawn_timeout(Duration::from_secs(30));
+    for _ in 0..2000 {
+        let r = c.start().expect("spawn under load");
+        assert!(r.wait().unwrap().success());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+}
+
+#[test]
+fn proc_11_parent_fd_count_is_stable() {
+    let count = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    // Warm up (the spawner thread, the reaper…).
+    Command::new("/bin/true").start().unwrap().wait().unwrap();
+    let before = count();
+    let mut c = Command::new("/bin/true");
+    c.stdout(Stdio::Pipe).stdin(Stdio::Null);
+    for _ in 0..10_000 {
+        let r = c.start().unwrap();
+        r.wait().unwrap();
+    }
+    // Under nextest each test is its own process and the count is exact; under `cargo test`
+    // other tests open descriptors concurrently, but a per-spawn leak would add 10,000.
+    let after = count();
+    assert!(after <= before + 16, "fd count grew from {before} to {after}");
+}
+
+#[test]
+fn proc_39_pidfd_is_pollable() {
+    let r = Command::new("/bin/true").start().unwrap();
+    let mut fds = [rustix::event::PollFd::new(&r, rustix::event::PollFlags::IN)];
+    rustix::event::poll(&mut fds, None).unwrap();
+    assert!(fds[0].revents().contains(rustix::event::PollFlags::IN));
+    assert!(r.as_fd().try_clone_to_owned().is_ok());
+    assert!(r.wait().unwrap().success());
+}
