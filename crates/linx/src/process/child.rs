@@ -26,6 +26,10 @@ pub const EXIT_READY: i32 = 251;
 /// Exit code of a child whose parent went away before the checkpoint ended.
 pub const EXIT_PARENT_GONE: i32 = 250;
 
+/// Frame kind sent by the intermediate process of enter: the workload's pidfd is attached and
+/// `values[0]` is its pid.
+pub(crate) const PIDFD: u32 = 5;
+
 /// Most seccomp filters one child can queue.
 pub const MAX_FILTERS: usize = 16;
 /// Most descriptors one child can have moved into place (stdio plus extras).
@@ -72,6 +76,12 @@ pub(crate) struct ChildPlan {
     pub groups: Option<Vec<u32>>,
     /// `(resource, soft, hard)`.
     pub rlimits: Vec<(u32, u64, u64)>,
+    /// Enter mode: a pidfd of the target whose namespaces to join, or -1.
+    pub enter_pidfd: i32,
+    /// Enter mode: the `CLONE_NEW*` mask to join with `setns(pidfd, mask)`.
+    pub enter_flags: u32,
+    /// Enter mode: a cgroup directory fd for the workload (`CLONE_INTO_CGROUP`), or -1.
+    pub enter_cgroup: i32,
 }
 
 fn errno() -> i32 {
@@ -375,6 +385,63 @@ fn apply_caps(f: &Frame) -> Result<(), (Stage, i32, u32)> {
     Ok(())
 }
 
+/// Enter mode, in the intermediate child: join the target's namespaces all at once through its
+/// pidfd, then create the workload as a sibling (`CLONE_PARENT`, so it is the caller's direct
+/// child and lives in the target's pid and time namespaces), hand its pidfd to the parent and exit.
+/// Returns only in the workload.
+///
+/// # Safety
+/// As for [`child_main`].
+unsafe fn enter_namespaces(plan: &ChildPlan) {
+    let ctrl = plan.ctrl;
+    // SAFETY: integer arguments and pointers to locals.
+    unsafe {
+        if plan.enter_flags != 0 && libc::setns(plan.enter_pidfd, plan.enter_flags as i32) != 0 {
+            // The kernel joins all at once; name the first requested kind.
+            let kind = crate::ns::NsKind::ALL
+                .into_iter()
+                .find(|k| plan.enter_flags & k.clone_flag() != 0)
+                .unwrap_or(crate::ns::NsKind::Mount);
+            fail(ctrl, Stage::SetNs(kind), errno(), 0);
+        }
+        let mut pidfd: i32 = -1;
+        let mut args = super::spawner::CloneArgs {
+            flags: super::spawner::CLONE_PIDFD | libc::CLONE_PARENT as u64,
+            pidfd: &mut pidfd as *mut i32 as u64,
+            // clone3 refuses an exit signal with CLONE_PARENT; the sibling inherits ours
+            // (SIGCHLD), so the caller is notified as for any child.
+            exit_signal: 0,
+            ..Default::default()
+        };
+        if plan.enter_cgroup >= 0 {
+            args.flags |= super::spawner::CLONE_INTO_CGROUP;
+            args.cgroup = plan.enter_cgroup as u64;
+        }
+        let r = libc::syscall(
+            libc::SYS_clone3,
+            &args as *const super::spawner::CloneArgs,
+            std::mem::size_of::<super::spawner::CloneArgs>(),
+        );
+        if r == 0 {
+            // The workload: continue with the normal child path.
+            libc::close(plan.enter_pidfd);
+            if plan.enter_cgroup >= 0 {
+                libc::close(plan.enter_cgroup);
+            }
+            return;
+        }
+        if r < 0 {
+            fail(ctrl, Stage::Fork, errno(), 0);
+        }
+        let mut f = Frame::new(PIDFD);
+        f.values[0] = r as u64;
+        if !send_frame_with_fd(ctrl, &f, pidfd) {
+            exit(EXIT_PARENT_GONE);
+        }
+        exit(0)
+    }
+}
+
 /// The child's whole life from clone to exec. Never returns.
 ///
 /// # Safety
@@ -387,6 +454,11 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
     // parent's end of the control channel and other children's channels are not held open.
     if let Err(e) = close_others(&plan.keep, false) {
         fail(ctrl, Stage::CloseRange, e, 0);
+    }
+
+    if plan.enter_pidfd >= 0 {
+        // SAFETY: see enter_namespaces.
+        unsafe { enter_namespaces(plan) };
     }
 
     // SAFETY (for the calls in this function): integer arguments or pointers to live data of the

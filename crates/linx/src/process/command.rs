@@ -123,6 +123,17 @@ pub struct Command {
     time_offsets: Option<TimeOffsets>,
     program_fd: Option<Arc<OwnedFd>>,
     spawn_timeout: Option<Duration>,
+    enter: Option<Enter>,
+}
+
+/// Enter mode: run inside the namespaces of a running process (spec PROC-45..49).
+#[derive(Debug, Clone)]
+struct Enter {
+    target: Arc<crate::pidfd::Pidfd>,
+    /// Explicit kinds, or every kind whose namespace differs from the caller's.
+    kinds: Option<NsSet>,
+    /// Start the workload in the target's cgroup.
+    cgroup: bool,
 }
 
 impl Command {
@@ -150,6 +161,7 @@ impl Command {
             time_offsets: None,
             program_fd: None,
             spawn_timeout: None,
+            enter: None,
         }
     }
 
@@ -354,6 +366,35 @@ impl Command {
         self
     }
 
+    /// Runs the program inside the namespaces of a running process instead of creating new ones
+    /// (`setns(pidfd, mask)`, so the target is pinned against pid reuse). `kinds`: the namespaces
+    /// to join; `None` joins every namespace of the target that differs from the caller's (and
+    /// skips kinds the kernel lacks). The workload is the caller's direct child and lives in the
+    /// target's pid and time namespaces (an intermediate process joins, then creates it with
+    /// `CLONE_PARENT`). Checkpoint, stdio and PTY options work as for spawn.
+    pub fn enter(&mut self, target: crate::pidfd::Pidfd, kinds: Option<NsSet>) -> &mut Command {
+        self.enter = Some(Enter {
+            target: Arc::new(target),
+            kinds,
+            cgroup: false,
+        });
+        self
+    }
+
+    /// In enter mode, start the workload in the target's cgroup (`CLONE_INTO_CGROUP`), as
+    /// `docker exec` does.
+    pub fn enter_cgroup(&mut self, on: bool) -> &mut Command {
+        if let Some(e) = &mut self.enter {
+            e.cgroup = on;
+        }
+        self
+    }
+
+    /// True in enter mode.
+    pub fn is_enter(&self) -> bool {
+        self.enter.is_some()
+    }
+
     /// The program path.
     pub fn get_program(&self) -> &Path {
         &self.program
@@ -386,6 +427,10 @@ impl Command {
 
     pub(crate) fn drop_policy_value(&self) -> DropPolicy {
         self.drop_policy
+    }
+
+    pub(crate) fn enter_mode(&self) -> bool {
+        self.enter.is_some()
     }
 
     pub(crate) fn time_offsets_value(&self) -> Option<TimeOffsets> {
@@ -500,6 +545,15 @@ impl Command {
             ));
         }
 
+        if self.enter.is_some() && !self.namespaces.is_empty() {
+            return Err(Error::input(
+                Subsystem::Process,
+                "namespaces",
+                format!("{:?}", self.namespaces),
+                "enter joins existing namespaces; it cannot also create new ones",
+            ));
+        }
+
         let mut argv: Vec<*const libc::c_char> = argv_storage.iter().map(|c| c.as_ptr()).collect();
         argv.push(std::ptr::null());
         let mut envp: Vec<*const libc::c_char> = env_storage.iter().map(|c| c.as_ptr()).collect();
@@ -582,8 +636,26 @@ impl Command {
             }
             None => -1,
         };
+        let (enter_pidfd, enter_flags, enter_cgroup) = match &self.enter {
+            Some(e) => {
+                let (pidfd, flags, cgroup) = plan_enter(e)?;
+                let raws = (pidfd.as_raw_fd(), flags, cgroup.as_ref().map_or(-1, |c| c.as_raw_fd()));
+                res.child_fds.push(pidfd);
+                if let Some(c) = cgroup {
+                    res.child_fds.push(c);
+                }
+                raws
+            }
+            None => (-1, 0, -1),
+        };
         let mut keep: Vec<i32> = moves.iter().map(|(s, _)| *s).collect();
         keep.push(child_ctrl.as_raw_fd());
+        if enter_pidfd >= 0 {
+            keep.push(enter_pidfd);
+        }
+        if enter_cgroup >= 0 {
+            keep.push(enter_cgroup);
+        }
         if program_fd >= 0 {
             keep.push(program_fd);
         }
@@ -615,7 +687,11 @@ impl Command {
             keep,
             placed,
             pty: pty.is_some(),
-            parent_pid: if new_pid_ns { 0 } else { super::spawner::parent_pid() },
+            parent_pid: if new_pid_ns || self.enter.is_some() {
+                0
+            } else {
+                super::spawner::parent_pid()
+            },
             pdeathsig: match self.orphan {
                 OrphanPolicy::Kill => libc::SIGKILL,
                 OrphanPolicy::Signal(s) => s.number(),
@@ -627,6 +703,9 @@ impl Command {
             gid: self.gid,
             groups: self.groups.clone(),
             rlimits: self.rlimits.clone(),
+            enter_pidfd,
+            enter_flags,
+            enter_cgroup,
         };
         res.child_fds.push(child_ctrl);
         Ok(Prepared {
@@ -688,6 +767,99 @@ impl Prepared {
     pub(crate) fn cgroup_fd(&self) -> Option<BorrowedFd<'_>> {
         self.cgroup.as_ref().map(|fd| fd.as_fd())
     }
+}
+
+/// Works out what enter joins: a duplicate of the target's pidfd, the namespace mask, and
+/// optionally the target's cgroup directory.
+fn plan_enter(e: &Enter) -> Result<(OwnedFd, u32, Option<OwnedFd>)> {
+    use std::os::linux::fs::MetadataExt;
+    let pid = e.target.pid();
+    let mut flags = 0u32;
+    for kind in crate::ns::NsKind::ALL {
+        let theirs = std::fs::metadata(format!("/proc/{pid}/ns/{}", kind.proc_name()));
+        match e.kinds {
+            Some(explicit) => {
+                if !explicit.contains(kind.set()) {
+                    continue;
+                }
+                if let Err(err) = theirs {
+                    return Err(OsError::new(
+                        Subsystem::Process,
+                        Operation::Stage(Stage::OpenNs(kind)),
+                        Errno::from_raw_os_error(err.raw_os_error().unwrap_or(libc::ENOENT)),
+                    )
+                    .pid(pid)
+                    .into());
+                }
+                flags |= kind.clone_flag();
+            }
+            None => {
+                let Ok(theirs) = theirs else { continue };
+                let ours = std::fs::metadata(format!("/proc/self/ns/{}", kind.proc_name()));
+                if ours.is_ok_and(|o| o.st_ino() == theirs.st_ino() && o.st_dev() == theirs.st_dev()) {
+                    continue;
+                }
+                flags |= kind.clone_flag();
+            }
+        }
+    }
+    // Joining one's own user namespace fails with EINVAL: drop it when identical.
+    if flags & crate::ns::NsKind::User.clone_flag() != 0 {
+        let same = |p: &str| std::fs::metadata(p).map(|m| (m.st_dev(), m.st_ino()));
+        if same("/proc/self/ns/user").ok() == same(&format!("/proc/{pid}/ns/user")).ok() {
+            flags &= !crate::ns::NsKind::User.clone_flag();
+        }
+    }
+    e.target.ensure_alive()?;
+    let pidfd = rustix::io::fcntl_dupfd_cloexec(e.target.as_fd(), 0)
+        .map_err(|er| stage_err(Stage::OpenNsProc, er))?;
+    let cgroup = if e.cgroup { Some(target_cgroup(pid)?) } else { None };
+    Ok((pidfd, flags, cgroup))
+}
+
+#[cfg(feature = "cgroup")]
+fn target_cgroup(pid: i32) -> Result<OwnedFd> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).map_err(|e| {
+        Error::from(
+            OsError::new(
+                Subsystem::Process,
+                Operation::Stage(Stage::IntoCgroup),
+                Errno::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+            )
+            .pid(pid),
+        )
+    })?;
+    let rel = text
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .ok_or_else(|| {
+            Error::unsupported(
+                Subsystem::Process,
+                crate::error::Feature::CgroupV2,
+                format!("pid {pid} has no cgroup v2 membership"),
+            )
+        })?;
+    let root = crate::cgroup::hierarchy()?.mount_point;
+    let dir = root.join(rel.trim_start_matches('/'));
+    rustix::fs::open(
+        &dir,
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| {
+        OsError::new(Subsystem::Process, Operation::Stage(Stage::IntoCgroup), e)
+            .path(dir)
+            .into()
+    })
+}
+
+#[cfg(not(feature = "cgroup"))]
+fn target_cgroup(pid: i32) -> Result<OwnedFd> {
+    Err(Error::unsupported(
+        Subsystem::Process,
+        crate::error::Feature::CgroupV2,
+        format!("joining the cgroup of pid {pid} needs the cgroup feature"),
+    ))
 }
 
 fn stage_err(stage: Stage, errno: Errno) -> Error {

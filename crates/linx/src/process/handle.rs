@@ -183,20 +183,25 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         .map_err(|(stage, e)| stage_err(stage, e))?;
     // The child has its copies now; close ours so EOF and hang-ups work.
     prepared.res.child_fds.clear();
-    let shared = Arc::new(Shared {
-        pid: cloned.pid,
-        pidfd: cloned.pidfd,
-        status: Mutex::new(None),
-    });
     let ctrl = prepared
         .parent_ctrl
         .take()
         .ok_or_else(|| stage_err(Stage::ControlChannel, Errno::BADF))?;
+    let (pid, pidfd) = if cmd.enter_mode() {
+        workload_of_intermediate(cmd, &ctrl, cloned.pid, cloned.pidfd)?
+    } else {
+        (cloned.pid, cloned.pidfd)
+    };
+    let shared = Arc::new(Shared {
+        pid,
+        pidfd,
+        status: Mutex::new(None),
+    });
     let guard = KillOnError(Some(&shared));
     if !cloned.in_cgroup
         && let Some(cg) = prepared.cgroup_fd()
     {
-        join_cgroup(cg, cloned.pid)?;
+        join_cgroup(cg, pid)?;
     }
     // Wait for the ready report.
     if let Some(t) = cmd.spawn_timeout_value()
@@ -227,7 +232,7 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         }
     };
     if let Some(o) = cmd.time_offsets_value() {
-        write_time_offsets(cloned.pid, o)?;
+        write_time_offsets(pid, o)?;
     }
     guard.disarm();
     let pipes = std::mem::take(&mut prepared.res.pipes);
@@ -243,6 +248,39 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         drop_policy: cmd.drop_policy_value(),
         listeners: Vec::new(),
     })
+}
+
+/// Enter mode: the intermediate child joins the target's namespaces and reports the workload's
+/// pidfd (or a failure); then it exits and is reaped here.
+fn workload_of_intermediate(
+    cmd: &Command,
+    ctrl: &OwnedFd,
+    pid: i32,
+    pidfd: OwnedFd,
+) -> Result<(i32, OwnedFd)> {
+    let intermediate = Shared {
+        pid,
+        pidfd,
+        status: Mutex::new(None),
+    };
+    let reply = recv_frame(ctrl.as_raw_fd());
+    let result = match reply {
+        Some((f, attached)) if f.kind == super::child::PIDFD && attached >= 0 => {
+            // SAFETY: a pidfd received with SCM_RIGHTS, owned by nobody else.
+            let fd = unsafe { OwnedFd::from_raw_fd(attached) };
+            Ok((f.values[0] as i32, fd))
+        }
+        Some((f, _)) if f.kind == frame::ERR => Err(child_error(&intermediate, &f, cmd.get_program())),
+        Some((f, _)) => Err(Error::protocol(
+            Subsystem::Process,
+            crate::error::ProtocolKind::UnexpectedMessage,
+            format!("expected the workload's pidfd, got frame kind {}", f.kind),
+        )),
+        None => Err(died(&intermediate)),
+    };
+    // The intermediate exits right after handing over the pidfd.
+    intermediate.wait(None)?;
+    result
 }
 
 /// Kills and reaps the child if spawning fails half-way.
