@@ -37,6 +37,8 @@ pub mod rtnl;
 pub mod seccomp;
 #[cfg(feature = "sysctl")]
 pub mod sysctl;
+#[cfg(feature = "tty")]
+pub mod tty;
 pub mod types;
 #[cfg(feature = "user")]
 pub mod user;

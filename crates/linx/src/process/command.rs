@@ -11,7 +11,8 @@ use rustix::io::Errno;
 
 use super::child::{ChildPlan, MAX_MOVES};
 use super::handle::{self, Parked};
-use super::pty::{Pty, WinSize};
+use super::pty::Pty;
+use crate::tty::WinSize;
 use crate::error::{Error, OsError, Operation, Result, Stage, Subsystem};
 use crate::ns::NsSet;
 

@@ -48,7 +48,8 @@ mod status;
 pub use crate::error::Stage;
 pub use command::{Command, DropPolicy, OrphanPolicy, Stdio, TimeOffsets};
 pub use handle::{CapsChange, Parked, Running};
-pub use pty::{Pty, WinSize, set_winsize, winsize};
+pub use crate::tty::WinSize;
+pub use pty::Pty;
 pub use signal::Signal;
 pub use status::{ExitStatus, Outcome};
 
