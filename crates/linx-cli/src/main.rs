@@ -13,6 +13,7 @@ use linx::ns::NsTarget;
 // One module per area; each has a clap `Subcommand` enum and `run`.
 mod doctor;
 mod link;
+mod run;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +29,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Spawn a program into new namespaces through the checkpoint, then supervise it (exit code:
+    /// the program's; 128+N for signal N; 125 linx failed; 126/127 exec failed).
+    Run(run::RunArgs),
+    /// Run a program inside the namespaces of a running process.
+    Exec(run::ExecArgs),
     /// Network links (rtnetlink).
     Link {
         #[command(subcommand)]
@@ -56,7 +62,22 @@ impl NetnsArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let workload = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Exec(args) => run::exec(args),
+        other => return finish(run(Cli { command: other })),
+    };
+    match workload {
+        Ok(run::Finished(code)) => ExitCode::from(u8::try_from(code).unwrap_or(255)),
+        Err(e) => {
+            eprintln!("linx: {e}");
+            ExitCode::from(run::failure_code(&e) as u8)
+        }
+    }
+}
+
+fn finish(result: linx::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("linx: {e}");
@@ -88,6 +109,7 @@ pub(crate) fn print_lines<T: std::fmt::Display>(items: impl IntoIterator<Item = 
 
 fn run(cli: Cli) -> linx::Result<()> {
     match cli.command {
+        Command::Run(_) | Command::Exec(_) => Ok(()),
         Command::Link { verb } => link::run(verb),
         Command::Doctor(args) => doctor::run(args),
     }

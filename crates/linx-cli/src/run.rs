@@ -1,0 +1,385 @@
+//! `linx run` and `linx exec`: spawn (or enter) with the checkpoint, then supervise the workload
+//! like a shell would: forward signals, escalate SIGTERM after a grace period, return its exit code.
+//!
+//! Exit codes (spec PROC-50): the workload's code; 128+N if a signal N killed it; 125 if linx failed
+//! before exec; 126 for EACCES/ENOEXEC at exec; 127 for ENOENT at exec.
+
+use std::ffi::OsString;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use linx::error::{Errno, Operation, Stage};
+use linx::ns::{NsKind, NsSet};
+use linx::process::{Command, ExitStatus, Parked, Running, Signal, TimeOffsets};
+
+/// Options shared by `run` and `exec`.
+#[derive(Args, Debug)]
+pub(crate) struct CommonOpts {
+    /// Run on a new pseudo-terminal; with a terminal on stdin, it is put in raw mode and its size
+    /// is forwarded (like `docker run -it`).
+    #[arg(short = 't', long = "pty")]
+    pty: bool,
+    /// Set an environment variable (repeatable).
+    #[arg(long = "env", value_name = "K=V")]
+    env: Vec<String>,
+    /// Start from an empty environment.
+    #[arg(long)]
+    clear_env: bool,
+    /// Working directory (inside the workload's mount namespace).
+    #[arg(long, value_name = "DIR")]
+    cwd: Option<std::path::PathBuf>,
+    /// Set no_new_privs.
+    #[arg(long)]
+    no_new_privs: bool,
+    /// After forwarding SIGTERM, wait this long before SIGKILL (seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    grace: f64,
+    /// The program and its arguments (a bare name is looked up in PATH).
+    #[arg(last = true, required = true, value_name = "PROGRAM ARGS")]
+    argv: Vec<OsString>,
+}
+
+/// `linx run`.
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// New namespaces: a comma list of user,pid,net,mnt,uts,ipc,cgroup,time.
+    #[arg(long = "ns", value_name = "LIST", value_delimiter = ',')]
+    ns: Vec<String>,
+    /// All eight namespaces.
+    #[arg(long, conflicts_with = "ns")]
+    all_ns: bool,
+    /// Host name inside a new UTS namespace.
+    #[arg(long, value_name = "NAME")]
+    hostname: Option<String>,
+    /// Time-namespace offsets, e.g. `monotonic=10,boottime=86400` (seconds; implies --ns time).
+    #[arg(long, value_name = "monotonic=S,boottime=S")]
+    time_offset: Option<String>,
+    #[command(flatten)]
+    common: CommonOpts,
+}
+
+/// `linx exec`.
+#[derive(Args, Debug)]
+pub(crate) struct ExecArgs {
+    /// The process whose namespaces to enter.
+    #[arg(long, value_name = "PID")]
+    target: i32,
+    /// Only these namespaces (default: every one that differs from linx's own).
+    #[arg(long = "ns", value_name = "LIST", value_delimiter = ',')]
+    ns: Vec<String>,
+    /// Start the workload in the target's cgroup.
+    #[arg(long)]
+    cgroup_of_target: bool,
+    #[command(flatten)]
+    common: CommonOpts,
+}
+
+/// Why `run` ends; turned into the process exit code by `main`.
+pub(crate) struct Finished(pub i32);
+
+fn input(arg: &'static str, value: &str, reason: &'static str) -> linx::Error {
+    linx::Error::input(linx::error::Subsystem::Process, arg, value, reason)
+}
+
+fn parse_ns(list: &[String]) -> linx::Result<NsSet> {
+    let mut set = NsSet::empty();
+    for name in list {
+        let kind = match name.trim() {
+            "user" => NsKind::User,
+            "pid" => NsKind::Pid,
+            "net" => NsKind::Net,
+            "mnt" | "mount" => NsKind::Mount,
+            "uts" => NsKind::Uts,
+            "ipc" => NsKind::Ipc,
+            "cgroup" => NsKind::Cgroup,
+            "time" => NsKind::Time,
+            other => {
+                return Err(input(
+                    "namespace",
+                    other,
+                    "expected user, pid, net, mnt, uts, ipc, cgroup or time",
+                ));
+            }
+        };
+        set |= kind.set();
+    }
+    Ok(set)
+}
+
+fn parse_time_offsets(s: &str) -> linx::Result<TimeOffsets> {
+    let mut o = TimeOffsets::default();
+    for part in s.split(',') {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| input("time offset", part, "expected CLOCK=SECONDS"))?;
+        let secs: f64 = v
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| input("time offset", part, "seconds must be a non-negative number"))?;
+        let d = Duration::from_secs_f64(secs);
+        match k {
+            "monotonic" => o.monotonic = d,
+            "boottime" => o.boottime = d,
+            _ => return Err(input("time offset", part, "clock must be monotonic or boottime")),
+        }
+    }
+    Ok(o)
+}
+
+fn build(common: &CommonOpts) -> linx::Result<Command> {
+    let (program, args) = common
+        .argv
+        .split_first()
+        .ok_or_else(|| input("program", "", "missing"))?;
+    let path = std::env::var_os("PATH");
+    let mut cmd = Command::new(Command::resolve(program, path.as_deref())?);
+    cmd.argv0(program).args(args);
+    if common.clear_env {
+        cmd.env_clear();
+    }
+    for kv in &common.env {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| input("--env", kv, "expected K=V"))?;
+        cmd.env(k, v);
+    }
+    if let Some(d) = &common.cwd {
+        cmd.current_dir(d);
+    }
+    cmd.no_new_privs(common.no_new_privs);
+    if common.pty {
+        let size = linx::tty::window_size(std::io::stdin().as_fd()).ok();
+        cmd.pty(size);
+    }
+    Ok(cmd)
+}
+
+/// The exit code for a failure before or at exec.
+pub(crate) fn failure_code(e: &linx::Error) -> i32 {
+    match e {
+        linx::Error::Os(os) if os.operation == Operation::Stage(Stage::Execve) => match os.errno {
+            Errno::NOENT => 127,
+            Errno::ACCESS | Errno::NOEXEC => 126,
+            _ => 125,
+        },
+        _ => 125,
+    }
+}
+
+pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
+    let mut ns = if args.all_ns { NsSet::all() } else { parse_ns(&args.ns)? };
+    let offsets = args.time_offset.as_deref().map(parse_time_offsets).transpose()?;
+    if offsets.is_some() {
+        ns |= NsSet::TIME;
+    }
+    if args.hostname.is_some() && !ns.contains(NsSet::UTS) {
+        return Err(input(
+            "--hostname",
+            args.hostname.as_deref().unwrap_or_default(),
+            "needs a new UTS namespace (--ns uts)",
+        ));
+    }
+    let mut cmd = build(&args.common)?;
+    cmd.namespaces(ns);
+    if let Some(o) = offsets {
+        cmd.time_offsets(o);
+    }
+    let signals = SignalFd::new()?;
+    let parked = cmd.spawn()?;
+    if let Some(name) = &args.hostname {
+        set_hostname(&parked, name)?;
+    }
+    supervise(parked, &args.common, signals)
+}
+
+pub(crate) fn exec(args: ExecArgs) -> linx::Result<Finished> {
+    let mut cmd = build(&args.common)?;
+    let kinds = if args.ns.is_empty() { None } else { Some(parse_ns(&args.ns)?) };
+    cmd.enter(linx::pidfd::Pidfd::open(args.target)?, kinds)
+        .enter_cgroup(args.cgroup_of_target);
+    let signals = SignalFd::new()?;
+    let parked = cmd.spawn()?;
+    supervise(parked, &args.common, signals)
+}
+
+fn set_hostname(parked: &Parked, name: &str) -> linx::Result<()> {
+    if name.is_empty() || name.len() > 64 || name.contains(['\0', '\n']) {
+        return Err(input("--hostname", name, "must be 1 to 64 bytes without NUL or newline"));
+    }
+    parked
+        .target()?
+        .run(NsSet::UTS, || std::fs::write("/proc/sys/kernel/hostname", name))?
+        .map_err(|e| {
+            linx::error::OsError::new(
+                linx::error::Subsystem::Sysctl,
+                Operation::Write,
+                Errno::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+            )
+            .key("kernel.hostname")
+            .into()
+        })
+}
+
+/// Proceeds, then forwards signals and (with a PTY) pumps the terminal until the workload exits.
+fn supervise(parked: Parked, common: &CommonOpts, signals: SignalFd) -> linx::Result<Finished> {
+    let running = parked.proceed()?;
+    let grace = Duration::from_secs_f64(common.grace.max(0.0));
+    let status = if running.pty().is_some() {
+        let interactive = rustix::termios::isatty(std::io::stdin());
+        let raw = if interactive { linx::tty::RawMode::controlling().ok() } else { None };
+        let term = raw.as_ref().and_then(|r| r.fd()).map(|f| f.as_raw_fd());
+        let status = std::thread::scope(|s| {
+            let pump = s.spawn(|| {
+                let stdin = std::io::stdin();
+                let stdout = std::io::stdout();
+                let input = interactive.then(|| stdin.as_fd());
+                // The closure reads the local terminal's size: resizes reach the child without any
+                // signal handler.
+                linx::tty::pump(
+                    running.pty().map(|p| p.as_fd()).unwrap_or(stdout.as_fd()),
+                    input,
+                    stdout.as_fd(),
+                    running.as_fd(),
+                    || {
+                        // SAFETY: the raw-mode guard keeps the terminal fd open during the pump.
+                        term.and_then(|fd| {
+                            linx::tty::window_size(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) })
+                                .ok()
+                        })
+                    },
+                )
+            });
+            let status = wait_forwarding(&running, &signals, grace);
+            let pumped = pump.join();
+            (status, pumped)
+        });
+        drop(raw);
+        let (status, pumped) = status;
+        if let Ok(Err(e)) = pumped {
+            eprintln!("linx: {e}");
+        }
+        status?
+    } else {
+        wait_forwarding(&running, &signals, grace)?
+    };
+    Ok(Finished(status.shell_code()))
+}
+
+/// Waits for the workload while forwarding SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGTERM; after
+/// SIGTERM, sends SIGKILL if the workload outlives the grace period.
+fn wait_forwarding(running: &Running, signals: &SignalFd, grace: Duration) -> linx::Result<ExitStatus> {
+    use rustix::event::{PollFd, PollFlags};
+    let mut kill_at: Option<Instant> = None;
+    loop {
+        if let Some(s) = running.try_wait()? {
+            return Ok(s);
+        }
+        let timeout = kill_at.map(|t| {
+            let left = t.saturating_duration_since(Instant::now());
+            rustix::time::Timespec {
+                tv_sec: left.as_secs() as i64,
+                tv_nsec: i64::from(left.subsec_nanos()),
+            }
+        });
+        let mut fds = [
+            PollFd::new(running, PollFlags::IN),
+            PollFd::new(&signals.fd, PollFlags::IN),
+        ];
+        match rustix::event::poll(&mut fds, timeout.as_ref()) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => {
+                return Err(linx::error::OsError::new(linx::error::Subsystem::Process, Operation::Poll, e).into());
+            }
+        }
+        let signal_ready = fds[1].revents().contains(PollFlags::IN);
+        if signal_ready {
+            while let Some(sig) = signals.read() {
+                if sig == libc::SIGWINCH {
+                    continue; // sizes are forwarded by the pump
+                }
+                if let Ok(s) = Signal::new(sig) {
+                    let _ = running.signal(s);
+                }
+                if sig == libc::SIGTERM && kill_at.is_none() {
+                    kill_at = Some(Instant::now() + grace);
+                }
+            }
+        }
+        if let Some(t) = kill_at
+            && Instant::now() >= t
+        {
+            let _ = running.signal(Signal::KILL);
+            kill_at = None;
+        }
+    }
+}
+
+/// The forwarded signals, blocked in this thread (and so in threads spawned later) and read from
+/// a signalfd.
+struct SignalFd {
+    fd: OwnedFd,
+}
+
+const FORWARDED: [i32; 7] = [
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGTERM,
+    libc::SIGWINCH,
+];
+
+impl SignalFd {
+    fn new() -> linx::Result<SignalFd> {
+        // SAFETY: sigset manipulation on a local set; pthread_sigmask changes only this thread's
+        // mask; signalfd returns a new fd or -1.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for s in FORWARDED {
+                libc::sigaddset(&mut set, s);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            let fd = libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK);
+            if fd < 0 {
+                return Err(linx::error::OsError::new(
+                    linx::error::Subsystem::Process,
+                    Operation::Syscall("signalfd"),
+                    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL)),
+                )
+                .into());
+            }
+            Ok(SignalFd {
+                fd: OwnedFd::from_raw_fd(fd),
+            })
+        }
+    }
+
+    /// The next pending signal, if any.
+    fn read(&self) -> Option<i32> {
+        let mut info = [0u8; std::mem::size_of::<libc::signalfd_siginfo>()];
+        match rustix::io::read(&self.fd, &mut info) {
+            Ok(n) if n == info.len() => Some(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]) as i32),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_namespace_lists_and_offsets() {
+        let s = parse_ns(&["net".into(), "mnt".into(), "pid".into()]).unwrap();
+        assert_eq!(s, NsSet::NET | NsSet::MOUNT | NsSet::PID);
+        assert!(parse_ns(&["bogus".into()]).unwrap_err().is_input());
+        let o = parse_time_offsets("monotonic=10,boottime=86400").unwrap();
+        assert_eq!(o.boottime, Duration::from_secs(86400));
+        assert!(parse_time_offsets("realtime=1").unwrap_err().is_input());
+        assert!(parse_time_offsets("boottime=-1").unwrap_err().is_input());
+    }
+}

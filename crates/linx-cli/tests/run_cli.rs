@@ -1,0 +1,163 @@
+//! `linx run` / `linx exec` (spec PROC-50/51): exit codes, namespaces, signals, grace.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use linx_testkit::require_root;
+
+fn linx() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_linx"))
+}
+
+fn code(args: &[&str]) -> i32 {
+    linx().args(args).status().unwrap().code().unwrap()
+}
+
+fn output(args: &[&str]) -> (i32, String) {
+    let out = linx().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn proc_50_exit_codes() {
+    assert_eq!(code(&["run", "--", "true"]), 0);
+    assert_eq!(code(&["run", "--", "false"]), 1);
+    assert_eq!(code(&["run", "--", "sh", "-c", "exit 42"]), 42);
+    assert_eq!(code(&["run", "--", "/no/such/program"]), 127);
+    assert_eq!(code(&["run", "--", "no-such-program-in-path"]), 125);
+    assert_eq!(code(&["run", "--", "/etc/hostname"]), 126);
+    assert_eq!(code(&["run", "--", "sh", "-c", "kill -TERM $$"]), 143);
+    assert_eq!(code(&["run", "--ns", "bogus", "--", "true"]), 125);
+    let out = linx()
+        .args(["run", "--", "/no/such/program"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("linx: process: execve /no/such/program"), "{err}");
+    assert!(err.contains("ENOENT (errno 2)"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn proc_50_env_and_cwd() {
+    let (c, out) = output(&[
+        "run", "--clear-env", "--env", "A=1", "--cwd", "/tmp", "--", "/bin/sh", "-c", "echo $A $B; pwd",
+    ]);
+    assert_eq!(c, 0);
+    assert_eq!(out, "1\n/tmp\n");
+}
+
+#[test]
+fn proc_50_namespaces_from_the_cli() {
+    if !require_root() {
+        return;
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let (c, out) = output(&[
+        "run", "--ns", "pid,uts,net,mnt,ipc", "--hostname", "box", "--", "sh", "-c",
+        "hostname; echo $$; ls /sys/class/net | wc -l",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "box");
+    assert_eq!(lines[1], "1");
+    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host);
+    let (c, out) = output(&["run", "--all-ns", "--", "true"]);
+    assert_eq!(c, 0, "{out}");
+    let (c, out) = output(&["run", "--time-offset", "boottime=864000", "--", "cat", "/proc/uptime"]);
+    assert_eq!(c, 0);
+    let up: f64 = out.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(up > 864_000.0, "{out}");
+}
+
+#[test]
+fn proc_50_user_namespace_unprivileged_shape() {
+    // Even without maps, a new user namespace works (uid shows as the overflow id).
+    let (c, out) = output(&["run", "--ns", "user", "--", "cat", "/proc/self/uid_map"]);
+    assert_eq!(c, 0);
+    assert_eq!(out, "", "no map written yet");
+}
+
+#[test]
+fn proc_50_sigterm_is_forwarded_then_escalated_after_grace() {
+    let mut child = linx()
+        .args(["run", "--grace", "1", "--", "sh", "-c", "trap '' TERM; echo up; exec sleep 60"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 3];
+    child.stdout.take().unwrap().read_exact(&mut buf).unwrap();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    // The workload ignored SIGTERM, so linx killed it after the grace period: 128 + 9.
+    assert_eq!(status.code(), Some(137));
+}
+
+#[test]
+fn proc_50_sigint_is_forwarded() {
+    let mut child = linx()
+        .args(["run", "--", "sh", "-c", "echo up; exec sleep 60"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 3];
+    child.stdout.take().unwrap().read_exact(&mut buf).unwrap();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+#[test]
+fn proc_51_exec_into_a_running_workload() {
+    if !require_root() {
+        return;
+    }
+    let mut target = linx()
+        .args([
+            "run", "--ns", "uts,pid,net", "--hostname", "inner", "--grace", "0.2", "--", "sh", "-c",
+            "echo up; exec sleep 60",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 3];
+    target.stdout.take().unwrap().read_exact(&mut buf).unwrap();
+    // The workload is linx's child: find it.
+    let children = std::fs::read_to_string(format!(
+        "/proc/{}/task/{}/children",
+        target.id(),
+        target.id()
+    ))
+    .unwrap_or_default();
+    let mut workload = children.split_whitespace().next().map(str::to_owned);
+    if workload.is_none() {
+        // The workload may be the child of another linx thread (the spawner).
+        for task in std::fs::read_dir(format!("/proc/{}/task", target.id())).unwrap() {
+            let t = task.unwrap().file_name();
+            let c = std::fs::read_to_string(format!(
+                "/proc/{}/task/{}/children",
+                target.id(),
+                t.to_string_lossy()
+            ))
+            .unwrap_or_default();
+            if let Some(p) = c.split_whitespace().next() {
+                workload = Some(p.to_owned());
+            }
+        }
+    }
+    let workload = workload.expect("the run workload's pid");
+    let (c, out) = output(&["exec", "--target", &workload, "--", "sh", "-c", "hostname; echo $$"]);
+    assert_eq!(c, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "inner");
+    assert!(lines[1].parse::<i32>().unwrap() > 1);
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(target.id() as i32, libc::SIGTERM) };
+    // As pid 1 of its namespace the workload ignores SIGTERM, so the grace period ends in SIGKILL.
+    let st = target.wait().unwrap();
+    assert_eq!(st.code(), Some(137));
+}
