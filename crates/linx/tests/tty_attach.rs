@@ -156,7 +156,7 @@ fn tty_11_large_paste_arrives_complete() {
     let (_tx, rx) = mpsc::channel();
     // Raw, no echo, so the file gets exactly the bytes; `head -c` ends after 1 MiB.
     let script = format!("stty raw -echo; head -c 1048576 > {}", file.display());
-    let (mut sock, h, _) = stream_attach(pty_cmd("/bin/sh", &["-c", &script]), rx);
+    let (sock, h, _) = stream_attach(pty_cmd("/bin/sh", &["-c", &script]), rx);
     std::thread::sleep(Duration::from_millis(200));
     let data: Vec<u8> = (0..1_048_576u32).map(|i| b'a' + (i % 26) as u8).collect();
     let writer = {
