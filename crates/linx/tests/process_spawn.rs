@@ -571,3 +571,109 @@ fn proc_39_pidfd_is_pollable() {
     assert!(r.as_fd().try_clone_to_owned().is_ok());
     assert!(r.wait().unwrap().success());
 }
+
+/// Runs only inside a re-executed copy of this test binary (see `proc_08_orphan_policy`): spawns
+/// `sleep 60` with the policy named by the environment, prints its pid, and waits to be killed.
+#[test]
+fn proc_08_helper_spawns_and_waits() {
+    let Some(policy) = std::env::var_os("LINX_PROC08_HELPER") else {
+        return; // only meaningful in the re-executed copy
+    };
+    let mut c = Command::new("/bin/sleep");
+    c.arg("60").drop_policy(DropPolicy::Detach);
+    if policy == "linger" {
+        c.orphan_policy(linx::process::OrphanPolicy::Linger);
+    }
+    let r = c.start().unwrap();
+    println!("SLEEP_PID={}", r.pid());
+    std::io::stdout().flush().unwrap();
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie has already died; only its parent (now init) still has to reap it.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let state = s.rsplit(')').next().and_then(|r| r.split_whitespace().next());
+            state != Some("Z")
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn proc_08_orphan_policy() {
+    for (policy, survives) in [("kill", false), ("linger", true)] {
+        let mut helper = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "proc_08_helper_spawns_and_waits", "--nocapture"])
+            .env("LINX_PROC08_HELPER", policy)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(helper.stdout.take().unwrap());
+        let mut pid = None;
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0 {
+            if let Some(p) = line.trim().strip_prefix("SLEEP_PID=") {
+                pid = Some(p.parse::<i32>().unwrap());
+                break;
+            }
+            line.clear();
+        }
+        let pid = pid.expect("the helper reported the sleep's pid");
+        assert!(alive(pid));
+        helper.kill().unwrap();
+        helper.wait().unwrap();
+        // Poll (no timing assertion): the kill policy's child dies soon after its owner.
+        let mut dead = false;
+        for _ in 0..200 {
+            if !alive(pid) {
+                dead = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        if survives {
+            assert!(!dead, "{policy}: the child must outlive its owner");
+            // SAFETY: kill(2) on the lingering sleep we caused.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        } else {
+            assert!(dead, "{policy}: the child must die with its owner");
+        }
+    }
+}
+
+#[test]
+fn proc_14_rlimits_and_proc_12_credentials() {
+    let mut c = sh("ulimit -n");
+    c.rlimit(libc::RLIMIT_NOFILE as u32, 77, 77).stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert_eq!(s.trim(), "77");
+    if !require_root() {
+        return;
+    }
+    let mut c = sh("id -u; id -g; id -G");
+    c.uid(4242).gid(4343).groups(&[4444, 4545]).stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(lines, ["4242", "4343", "4343 4444 4545"], "{s}");
+}
+
+#[test]
+fn proc_13_exec_from_an_fd() {
+    let fd = rustix::fs::open(
+        "/bin/echo",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let mut c = Command::new("echo");
+    c.program_fd(fd).arg("from-fd").stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert_eq!(s, "from-fd\n");
+}
