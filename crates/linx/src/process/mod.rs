@@ -36,6 +36,8 @@
 //! # Ok::<(), linx::Error>(())
 //! ```
 
+#[cfg(feature = "tokio")]
+mod async_io;
 mod child;
 mod command;
 mod frame;
@@ -46,6 +48,8 @@ mod spawner;
 mod status;
 
 pub use crate::error::Stage;
+#[cfg(feature = "tokio")]
+pub use async_io::AsyncPty;
 pub use command::{Command, DropPolicy, OrphanPolicy, Stdio, TimeOffsets};
 pub use handle::{CapsChange, Parked, Running};
 pub use crate::tty::WinSize;
