@@ -32,8 +32,10 @@ impl Running {
     /// # Errors
     /// As [`Running::wait`]; also the reactor's registration errors.
     pub async fn wait_async(&self) -> Result<ExitStatus> {
-        let fd = AsyncFd::with_interest(dup(self.as_fd())?, Interest::READABLE)
-            .map_err(|e| io_err(Operation::Poll, e))?;
+        // SAFETY: the duplicate is an OwnedFd moved into the AsyncFd, so it stays open and the same
+        // for the AsyncFd's whole life.
+        let fd = unsafe { AsyncFd::register_with_interest(dup(self.as_fd())?, Interest::READABLE) }
+            .map_err(|e| io_err(Operation::Poll, e.into()))?;
         loop {
             if let Some(s) = self.try_wait()? {
                 return Ok(s);
@@ -58,7 +60,8 @@ impl AsyncPty {
         rustix::fs::fcntl_setfl(&fd, rustix::fs::fcntl_getfl(&fd).unwrap_or(rustix::fs::OFlags::empty()) | rustix::fs::OFlags::NONBLOCK)
             .map_err(|e| Error::from(OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_SETFL)"), e)))?;
         Ok(AsyncPty {
-            fd: AsyncFd::new(fd).map_err(|e| io_err(Operation::Poll, e))?,
+            // SAFETY: as above, the OwnedFd is owned by the AsyncFd for its whole life.
+            fd: unsafe { AsyncFd::register(fd) }.map_err(|e| io_err(Operation::Poll, e.into()))?,
         })
     }
 
