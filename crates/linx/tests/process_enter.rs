@@ -111,3 +111,39 @@ fn proc_46_enter_own_namespaces_is_a_plain_spawn() {
     assert!(c.start().unwrap().wait().unwrap().success());
     let _ = Stage::Fork;
 }
+
+#[test]
+fn proc_49_enter_joins_the_targets_cgroup() {
+    if !require_root() {
+        return;
+    }
+    let Ok(h) = linx::cgroup::hierarchy() else {
+        linx_testkit::skip("no cgroup v2 hierarchy");
+        return;
+    };
+    let name = format!("linx-proc49-{}", std::process::id());
+    let dir = h.mount_point.join(&name);
+    std::fs::create_dir(&dir).unwrap();
+    let fd = rustix::fs::open(
+        &dir,
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let mut t = Command::new("/bin/sleep");
+    t.arg("60").cgroup_fd(fd);
+    let target = t.start().unwrap();
+    let mut c = Command::new("/bin/cat");
+    c.arg("/proc/self/cgroup")
+        .enter(Pidfd::open(target.pid()).unwrap(), None)
+        .enter_cgroup(true)
+        .stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    let mut out = parked.take_stdout().unwrap();
+    parked.proceed().unwrap().wait().unwrap();
+    let mut s = String::new();
+    out.read_to_string(&mut s).unwrap();
+    assert!(s.lines().any(|l| l.ends_with(&format!("/{name}"))), "{s}");
+    drop(target);
+    std::fs::remove_dir(&dir).unwrap();
+}

@@ -677,3 +677,28 @@ fn proc_13_exec_from_an_fd() {
     r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
     assert_eq!(s, "from-fd\n");
 }
+
+#[test]
+fn proc_15_signal_hygiene() {
+    // The test process ignores SIGPIPE (Rust does) and has signals blocked in the spawner thread;
+    // the workload starts with no ignored and no blocked signals.
+    let mut c = Command::new("/bin/grep");
+    c.args(["-E", "^Sig(Ign|Blk)", "/proc/self/status"]).stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert!(s.contains("SigBlk:\t0000000000000000"), "{s}");
+    assert!(s.contains("SigIgn:\t0000000000000000"), "{s}");
+}
+
+#[test]
+fn proc_43_parked_child_killed_from_outside() {
+    let parked = Command::new("/bin/true").spawn().unwrap();
+    // SAFETY: kill(2) on our own parked child.
+    unsafe { libc::kill(parked.pid(), libc::SIGKILL) };
+    let e = parked.proceed().unwrap_err();
+    assert!(
+        matches!(e, Error::State(ref s) if s.kind == StateKind::KilledBeforeExec(libc::SIGKILL)),
+        "{e}"
+    );
+}
