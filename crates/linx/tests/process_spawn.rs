@@ -702,3 +702,26 @@ fn proc_43_parked_child_killed_from_outside() {
         "{e}"
     );
 }
+
+#[test]
+fn proc_38_info_snapshots() {
+    use linx::process::State;
+    let parked = Command::new("/bin/true").spawn().unwrap();
+    let info = parked.info();
+    assert_eq!(info.state, State::Ready);
+    assert_eq!(info.to_string(), format!("spawn/ready pid {}", parked.pid()));
+    let r = parked.proceed().unwrap();
+    r.wait().unwrap();
+    assert_eq!(r.info().state, State::Exited(0));
+    assert_eq!(r.info().to_string(), format!("spawn/exited(0) pid {}", r.pid()));
+    let mut parked = Command::new("/bin/true").spawn().unwrap();
+    let _ = parked.caps(&CapsChange {
+        ambient: Some(1 << 10),
+        thread: Some((0, 0, 0)),
+        ..Default::default()
+    });
+    assert_eq!(
+        parked.info().to_string(),
+        format!("spawn/failed(cap-set-ambient: EPERM) pid {}", parked.pid())
+    );
+}

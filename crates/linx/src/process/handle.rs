@@ -23,6 +23,7 @@ pub(crate) struct Shared {
     pid: i32,
     pidfd: OwnedFd,
     status: Mutex<Option<ExitStatus>>,
+    enter: bool,
 }
 
 fn stage_err(stage: Stage, e: Errno) -> Error {
@@ -197,6 +198,7 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         pid,
         pidfd,
         status: Mutex::new(None),
+        enter: cmd.enter_mode(),
     });
     let guard = KillOnError(Some(&shared));
     if !cloned.in_cgroup
@@ -263,6 +265,7 @@ fn workload_of_intermediate(
         pid,
         pidfd,
         status: Mutex::new(None),
+        enter: true,
     };
     let reply = recv_frame(ctrl.as_raw_fd());
     let result = match reply {
@@ -351,6 +354,65 @@ pub struct CapsChange {
     pub ambient: Option<u64>,
 }
 
+/// Where a spawned or entered process is in its life (spec PROC-38). A handle only ever exists
+/// from `Ready` on; failures before that are returned as errors from `spawn`.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Parked at the checkpoint.
+    Ready,
+    /// Exec'd and not yet reaped.
+    Running,
+    /// Exited with this code.
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(Signal),
+    /// A checkpoint command failed at this stage (parked, poisoned).
+    Failed(Stage, Errno),
+}
+
+/// A snapshot of a process handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Info {
+    /// True for enter mode, false for spawn.
+    pub enter: bool,
+    /// The state.
+    pub state: State,
+    /// Host pid.
+    pub pid: i32,
+    /// Pid inside its pid namespace.
+    pub ns_pid: i32,
+    /// Whether it runs on a PTY.
+    pub pty: bool,
+}
+
+impl std::fmt::Display for Info {
+    /// `spawn/ready pid 12345 (ns 1)`, `enter/exited(0) pid 12345 pty`,
+    /// `spawn/failed(cap-set-ambient: EPERM) pid 12345`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/", if self.enter { "enter" } else { "spawn" })?;
+        match self.state {
+            State::Ready => f.write_str("ready")?,
+            State::Running => f.write_str("running")?,
+            State::Exited(c) => write!(f, "exited({c})")?,
+            State::Signaled(s) => write!(f, "signaled({s})")?,
+            State::Failed(stage, errno) => write!(
+                f,
+                "failed({stage}: {})",
+                crate::error::errno_name(errno.raw_os_error()).unwrap_or("?")
+            )?,
+        }
+        write!(f, " pid {}", self.pid)?;
+        if self.ns_pid != self.pid {
+            write!(f, " (ns {})", self.ns_pid)?;
+        }
+        if self.pty {
+            f.write_str(" pty")?;
+        }
+        Ok(())
+    }
+}
+
 /// A child parked at the checkpoint: cloned into its namespaces, not yet running the program.
 ///
 /// While parked, configure it from outside (user maps, cgroup, network, mounts, sysctl — through
@@ -365,7 +427,7 @@ pub struct Parked {
     program: PathBuf,
     pty: Option<Pty>,
     pipes: [Option<OwnedFd>; 3],
-    poisoned: Option<Stage>,
+    poisoned: Option<(Stage, Errno)>,
     queued: Vec<Signal>,
     drop_policy: DropPolicy,
     listeners: Vec<OwnedFd>,
@@ -385,6 +447,20 @@ impl Parked {
     /// A namespace target naming this child (by a duplicate of its pidfd).
     pub fn target(&self) -> Result<NsTarget> {
         target_of(&self.shared)
+    }
+
+    /// A snapshot of mode, state and pids (`spawn/ready pid 12345 (ns 1)`).
+    pub fn info(&self) -> Info {
+        Info {
+            enter: self.shared.enter,
+            state: match self.poisoned {
+                Some((stage, errno)) => State::Failed(stage, errno),
+                None => State::Ready,
+            },
+            pid: self.shared.pid,
+            ns_pid: self.ns_pid,
+            pty: self.pty.is_some(),
+        }
     }
 
     /// The PTY, for PTY sessions.
@@ -424,7 +500,7 @@ impl Parked {
     }
 
     fn command(&mut self, f: &Frame, fd: Option<BorrowedFd<'_>>) -> Result<Option<OwnedFd>> {
-        if let Some(stage) = self.poisoned {
+        if let Some((stage, _)) = self.poisoned {
             return Err(Error::state(
                 Subsystem::Process,
                 StateKind::Poisoned,
@@ -450,7 +526,7 @@ impl Parked {
             })),
             Some((r, _)) if r.kind == frame::ERR => {
                 let stage = Stage::from_code(r.code).unwrap_or(Stage::MalformedFrame);
-                self.poisoned = Some(stage);
+                self.poisoned = Some((stage, Errno::from_raw_os_error(r.errno)));
                 let mut e = OsError::new(
                     Subsystem::Process,
                     Operation::Stage(stage),
@@ -550,7 +626,7 @@ impl Parked {
     /// killed the child before its pre-exec marker, `ChildDied` when it exited early. The child is
     /// reaped in every error case.
     pub fn proceed(mut self) -> Result<Running> {
-        if let Some(stage) = self.poisoned {
+        if let Some((stage, _)) = self.poisoned {
             return Err(Error::state(
                 Subsystem::Process,
                 StateKind::Poisoned,
@@ -661,6 +737,22 @@ impl Running {
     /// A namespace target naming this process.
     pub fn target(&self) -> Result<NsTarget> {
         target_of(&self.shared)
+    }
+
+    /// A snapshot of mode, state and pids (`enter/exited(0) pid 12345 pty`).
+    pub fn info(&self) -> Info {
+        let status = *self.shared.status.lock().unwrap_or_else(|p| p.into_inner());
+        Info {
+            enter: self.shared.enter,
+            state: match status {
+                None => State::Running,
+                Some(ExitStatus::Exited(c)) => State::Exited(c),
+                Some(ExitStatus::Signaled { signal, .. }) => State::Signaled(signal),
+            },
+            pid: self.shared.pid,
+            ns_pid: self.ns_pid,
+            pty: self.pty.is_some(),
+        }
     }
 
     /// Sends a signal via `pidfd_send_signal(2)`.
