@@ -14,6 +14,7 @@ use linx::ns::NsTarget;
 mod doctor;
 mod link;
 mod run;
+mod seccomp;
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +42,11 @@ enum Command {
     },
     /// Report which kernel features this host supports, and why not.
     Doctor(doctor::DoctorArgs),
+    /// Seccomp filters: compile profiles, disassemble programs, check verdicts.
+    Seccomp {
+        #[command(subcommand)]
+        verb: seccomp::SeccompVerb,
+    },
 }
 
 /// `--netns PID|PATH|NAME`, shared by every command that works on a network namespace.
@@ -112,5 +118,6 @@ fn run(cli: Cli) -> linx::Result<()> {
         Command::Run(_) | Command::Exec(_) => Ok(()),
         Command::Link { verb } => link::run(verb),
         Command::Doctor(args) => doctor::run(args),
+        Command::Seccomp { verb } => seccomp::run(verb),
     }
 }

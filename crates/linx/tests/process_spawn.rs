@@ -645,7 +645,7 @@ fn proc_08_orphan_policy() {
 #[test]
 fn proc_14_rlimits_and_proc_12_credentials() {
     let mut c = sh("ulimit -n");
-    c.rlimit(libc::RLIMIT_NOFILE as u32, 77, 77).stdout(Stdio::Pipe);
+    c.rlimit(libc::RLIMIT_NOFILE, 77, 77).stdout(Stdio::Pipe);
     let mut r = c.start().unwrap();
     let mut s = String::new();
     r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
