@@ -11,10 +11,12 @@ use clap::{Args, Parser, Subcommand};
 use linx::ns::NsTarget;
 
 // One module per area; each has a clap `Subcommand` enum and `run`.
+mod caps;
 mod doctor;
 mod link;
 mod run;
 mod seccomp;
+mod sysctl;
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +44,13 @@ enum Command {
     },
     /// Report which kernel features this host supports, and why not.
     Doctor(doctor::DoctorArgs),
+    /// Capability sets of a process or thread.
+    Caps {
+        #[command(subcommand)]
+        verb: caps::CapsVerb,
+    },
+    /// Kernel parameters (/proc/sys), with sysctl(8)'s flags.
+    Sysctl(sysctl::SysctlArgs),
     /// Seccomp filters: compile profiles, disassemble programs, check verdicts.
     Seccomp {
         #[command(subcommand)]
@@ -118,6 +127,8 @@ fn run(cli: Cli) -> linx::Result<()> {
         Command::Run(_) | Command::Exec(_) => Ok(()),
         Command::Link { verb } => link::run(verb),
         Command::Doctor(args) => doctor::run(args),
+        Command::Caps { verb } => caps::run(verb),
+        Command::Sysctl(args) => sysctl::run(args),
         Command::Seccomp { verb } => seccomp::run(verb),
     }
 }

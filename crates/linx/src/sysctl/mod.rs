@@ -1,7 +1,33 @@
-//! Sysctl (`/proc/sys`).
+//! Sysctl: kernel parameters under `/proc/sys`, read, written and listed in any namespace
+//! target. See [proc_sys(5)](https://man7.org/linux/man-pages/man5/proc_sys.5.html) and
+//! [sysctl(8)](https://man7.org/linux/man-pages/man8/sysctl.8.html).
 //!
-//! This module currently holds the support probe (spec SYS-01); key access lands with the identity
-//! issue.
+//! * [`Key`] — a list of components, so interface names with dots work
+//!   (`net.ipv4.conf.eth0/100.forwarding` ≡ `net/ipv4/conf/eth0.100/forwarding`); routed to the
+//!   namespace that owns it ([`Key::namespace`]).
+//! * [`Value`] — what can be written (integer, string without newline/NUL, integer list).
+//! * [`Sysctl`] — read (raw, trimmed, int, int list), write, write-if-different, list a subtree
+//!   (sorted, skipping what sysctl(8) skips), apply a sysctl.conf, in a namespace target.
+//! * [`parse_conf`] — sysctl.conf / sysctl.d syntax.
+//!
+//! ```
+//! use linx::sysctl::Sysctl;
+//! let host = Sysctl::current();
+//! assert_eq!(host.read("kernel.ostype")?, "Linux");
+//! assert_eq!(host.read_ints("kernel.printk")?.len(), 4);
+//! # Ok::<(), linx::Error>(())
+//! ```
+
+mod access;
+mod conf;
+mod key;
+
+pub use access::{
+    ConfItem, ConfReport, Entry, Listing, MAX_DEPTH, MAX_VALUE, Outcome, SkipReason, Skipped,
+    Sysctl,
+};
+pub use conf::{Conf, ConfDiagnostic, ConfEntry, parse_conf, read_conf};
+pub use key::{AsKey, Key, MAX_COMPONENT, PROC_SYS, Value, glob_match};
 
 use crate::error::{Feature, Subsystem};
 use crate::probe::{Probe, Status};

@@ -1,7 +1,41 @@
 //! User namespaces: uid/gid maps and setgroups.
 //!
-//! This module currently holds the support probe (spec USR-01); id-map writing lands with the
-//! identity issue.
+//! A process in a new user namespace has no identity until its maps are written: it runs as
+//! the overflow uid/gid (65534). This module writes those maps from outside — typically for a
+//! parked child at the checkpoint — and reads them back. See
+//! [user_namespaces(7)](https://man7.org/linux/man-pages/man7/user_namespaces.7.html).
+//!
+//! * [`IdMap`] / [`IdMapEntry`] — validated maps (≥ 1 entry, ≤ 340, no overlap on either side,
+//!   no 32-bit overflow), rendered as the kernel expects and parsed from `IN:OUT:COUNT`.
+//! * [`write_uid_map`], [`write_gid_map`], [`deny_setgroups`], [`setup`] — one `write(2)` per
+//!   file, in the order the kernel needs (setgroups → uid map → gid map).
+//! * [`read_uid_map`], [`read_gid_map`], [`setgroups_state`], [`ids`] — reading back.
+//! * [`map_current_user`], [`map_root_to_caller`] — the single-line self map an unprivileged
+//!   caller may write.
+//! * [`Helpers`], [`write_maps_with_helpers`] — multi-range maps for unprivileged callers via
+//!   `newuidmap`/`newgidmap`, checked against `/etc/subuid`/`/etc/subgid` first.
+//! * [`MapTracker`] — write-once bookkeeping for a parked child's handle.
+//!
+//! ```no_run
+//! use linx::user::{self, IdMap, SetgroupsPolicy};
+//! let child = linx::pidfd::Pidfd::open(4242)?;
+//! let map = IdMap::single(0, 100000, 65536)?;
+//! user::setup(&child, &map, &map, SetgroupsPolicy::Deny)?;
+//! assert_eq!(user::read_uid_map(&child)?.entries, map.entries());
+//! # Ok::<(), linx::Error>(())
+//! ```
+
+mod helpers;
+mod idmap;
+mod proc;
+
+pub use helpers::{Helpers, SubIdRange, parse_subid, write_maps_with_helpers};
+pub use idmap::{IdMap, IdMapEntry, MAX_ENTRIES, MapContents, parse_map};
+pub use proc::{
+    IdSet, Ids, MapTracker, SelfMap, Setgroups, SetgroupsPolicy, Task, deny_setgroups, ids,
+    map_current_user, map_root_to_caller, parse_ids, read_gid_map, read_uid_map, setgroups_state,
+    setup, write_gid_map, write_uid_map,
+};
 
 use crate::error::{Feature, Subsystem};
 use crate::probe::{Probe, Status, read_trimmed};
