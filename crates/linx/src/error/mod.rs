@@ -419,6 +419,8 @@ pub enum StateKind {
     KilledBeforeExec(i32),
     /// The child died before reporting (the detail gives its wait status).
     ChildDied,
+    /// A user-namespace id map was already written (maps are write-once).
+    MapAlreadyWritten,
 }
 
 impl fmt::Display for StateKind {
@@ -433,6 +435,7 @@ impl fmt::Display for StateKind {
             StateKind::Aborted => f.write_str("aborted at the checkpoint"),
             StateKind::KilledBeforeExec(sig) => write!(f, "killed by signal {sig} before exec"),
             StateKind::ChildDied => f.write_str("child died before reporting"),
+            StateKind::MapAlreadyWritten => f.write_str("id map already written (maps are write-once)"),
         }
     }
 }
@@ -488,6 +491,8 @@ pub enum Feature {
     NewMountApi,
     /// Namespace entry for this namespace kind from the calling process.
     NamespaceEntry,
+    /// The `newuidmap`/`newgidmap` helpers (shadow-utils' `uidmap` package).
+    IdMapHelper,
 }
 
 impl fmt::Display for Feature {
@@ -505,6 +510,7 @@ impl fmt::Display for Feature {
             Feature::Pidfd => "pidfd",
             Feature::NewMountApi => "new mount API",
             Feature::NamespaceEntry => "namespace entry",
+            Feature::IdMapHelper => "newuidmap/newgidmap",
         })
     }
 }

@@ -116,15 +116,15 @@ impl Helpers {
     /// the standard allocation files.
     ///
     /// # Errors
-    /// `Unsupported` (HelperNotFound) naming the missing program and the package that has it.
+    /// `Unsupported(IdMapHelper)` naming the missing program and the package that has it.
     pub fn find() -> Result<Helpers> {
         let get = |name: &str| {
             find_program(name).ok_or_else(|| {
                 Error::unsupported(
                     Subsystem::User,
-                    Feature::UserNamespaces,
+                    Feature::IdMapHelper,
                     format!(
-                        "HelperNotFound: {name} is not installed (package uidmap / shadow-utils); \
+                        "{name} is not installed (package uidmap / shadow-utils); \
                          an unprivileged caller cannot write multi-range maps without it"
                     ),
                 )
@@ -282,7 +282,7 @@ fn errno_in(msg: &str) -> rustix::io::Errno {
 /// [`Helpers::write_maps`].
 ///
 /// # Errors
-/// `Unsupported` (HelperNotFound) when a helper is missing; as [`Helpers::write_maps`].
+/// `Unsupported(IdMapHelper)` when a helper is missing; as [`Helpers::write_maps`].
 ///
 /// ```no_run
 /// use linx::user::{IdMap, write_maps_with_helpers};

@@ -504,17 +504,15 @@ impl MapTracker {
     fn already(which: &str) -> Error {
         Error::state(
             Subsystem::User,
-            StateKind::Closed,
-            Some(format!(
-                "MapAlreadyWritten: the {which} was already written (id maps are write-once)"
-            )),
+            StateKind::MapAlreadyWritten,
+            Some(format!("the {which} was already written")),
         )
     }
 
     /// [`write_uid_map`] unless already written.
     ///
     /// # Errors
-    /// A state error (`MapAlreadyWritten` in the detail) for a second write; otherwise as
+    /// A `MapAlreadyWritten` state error for a second write; otherwise as
     /// [`write_uid_map`].
     pub fn write_uid_map<'a>(&mut self, task: impl Into<Task<'a>>, map: &IdMap) -> Result<()> {
         if self.uid_written {
