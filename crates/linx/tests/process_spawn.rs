@@ -7,9 +7,8 @@ use std::time::Duration;
 use linx::Error;
 use linx::error::{Operation, StateKind};
 use linx::ns::NsSet;
-use linx::process::{
-    CapsChange, Command, DropPolicy, ExitStatus, Signal, Stage, Stdio, TimeOffsets, WinSize,
-};
+use linx::caps::{CapPlan, CapSet, ThreadSets};
+use linx::process::{Command, DropPolicy, ExitStatus, Signal, Stage, Stdio, TimeOffsets, WinSize};
 use linx_testkit::require_root;
 
 fn sh(script: &str) -> Command {
@@ -295,20 +294,15 @@ fn proc_30_pty_output_and_size() {
 fn proc_22_failed_checkpoint_command_poisons() {
     // Raising an ambient capability that is not permitted/inheritable fails with its stage.
     let mut parked = Command::new("/bin/true").spawn().unwrap();
-    let change = CapsChange {
-        thread: Some((0, 0, 0)),
-        ..CapsChange::default()
-    };
-    parked.caps(&change).unwrap();
+    parked
+        .caps(&CapPlan::new().thread(ThreadSets::same(CapSet::EMPTY)))
+        .unwrap();
     let e = parked
-        .caps(&CapsChange {
-            ambient: Some(1 << 10),
-            ..CapsChange::default()
-        })
+        .caps(&CapPlan::new().ambient(CapSet::from_bits(1 << 10)))
         .unwrap_err();
     assert_eq!(stage_of(&e), Some(Stage::CapSetAmbient), "{e}");
-    assert!(e.to_string().contains("capability 10"), "{e}");
-    let e = parked.caps(&CapsChange::default()).unwrap_err();
+    assert!(e.to_string().contains("capability cap_net_bind_service"), "{e}");
+    let e = parked.caps(&CapPlan::new()).unwrap_err();
     assert!(matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned), "{e}");
     let e = parked.proceed().unwrap_err();
     assert!(matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned), "{e}");
@@ -322,19 +316,16 @@ fn proc_22_capabilities_applied_at_the_checkpoint() {
     let mut c = Command::new("/bin/grep");
     c.args(["^Cap", "/proc/self/status"]).stdout(Stdio::Pipe);
     let mut parked = c.spawn().unwrap();
-    let bind = 1u64 << 10; // cap_net_bind_service
+    let bind = CapSet::from_bits(1 << 10); // cap_net_bind_service
+    parked.caps(&CapPlan::new().bounding(bind)).unwrap();
     parked
-        .caps(&CapsChange {
-            drop_bounding: Some(!bind & ((1u64 << 41) - 1)),
-            ..Default::default()
-        })
-        .unwrap();
-    parked
-        .caps(&CapsChange {
-            thread: Some((bind, bind, bind)),
-            ambient: Some(bind),
-            ..Default::default()
-        })
+        .caps(&CapPlan::new()
+            .thread(ThreadSets {
+                effective: bind,
+                permitted: bind,
+                inheritable: bind,
+            })
+            .ambient(bind))
         .unwrap();
     let mut r = parked.proceed().unwrap();
     let mut out = String::new();
@@ -715,13 +706,46 @@ fn proc_38_info_snapshots() {
     assert_eq!(r.info().state, State::Exited(0));
     assert_eq!(r.info().to_string(), format!("spawn/exited(0) pid {}", r.pid()));
     let mut parked = Command::new("/bin/true").spawn().unwrap();
-    let _ = parked.caps(&CapsChange {
-        ambient: Some(1 << 10),
-        thread: Some((0, 0, 0)),
-        ..Default::default()
-    });
+    let _ = parked.caps(&CapPlan::new().thread(ThreadSets::same(CapSet::EMPTY)));
+    let _ = parked.caps(&CapPlan::new().ambient(CapSet::from_bits(1 << 10)));
     assert_eq!(
         parked.info().to_string(),
         format!("spawn/failed(cap-set-ambient: EPERM) pid {}", parked.pid())
     );
+}
+
+#[test]
+fn proc_12_caps_at_exec_around_the_credential_switch() {
+    if !require_root() {
+        return;
+    }
+    // A non-root workload keeping one capability through ambient: keep-caps before setresuid,
+    // thread sets and ambient after it.
+    let bind = CapSet::from_bits(1 << 10);
+    let mut c = Command::new("/bin/grep");
+    c.args(["-E", "^(Uid|CapEff|CapAmb)", "/proc/self/status"])
+        .uid(1000)
+        .gid(1000)
+        .groups(&[])
+        .stdout(Stdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    parked
+        .caps_at_exec(
+            &CapPlan::new()
+                .keep_caps(true)
+                .thread(ThreadSets {
+                    effective: bind,
+                    permitted: bind,
+                    inheritable: bind,
+                })
+                .ambient(bind),
+        )
+        .unwrap();
+    let mut out = parked.take_stdout().unwrap();
+    parked.proceed().unwrap().wait().unwrap();
+    let mut s = String::new();
+    out.read_to_string(&mut s).unwrap();
+    assert!(s.contains("Uid:\t1000\t1000\t1000\t1000"), "{s}");
+    assert!(s.contains("CapAmb:\t0000000000000400"), "{s}");
+    assert!(s.contains("CapEff:\t0000000000000400"), "{s}");
 }

@@ -293,96 +293,42 @@ fn install_filter(f: &Filter) -> Result<i32, i32> {
 
 const SECCOMP_FILTER_FLAG_NEW_LISTENER: u32 = 1 << 3;
 
-/// Applies a capability command (see [`frame::CMD_CAPS`]). Returns `(stage, errno, cap)` on failure.
-fn apply_caps(f: &Frame) -> Result<(), (Stage, i32, u32)> {
+/// Rebuilds the capability plan a [`frame::CMD_CAPS`] frame carries (no allocation).
+fn caps_plan(f: &Frame) -> crate::caps::CapPlan {
+    use crate::caps::{CapPlan, CapSet, Securebits, ThreadSets};
     let parts = f.detail;
-    // SAFETY (for every prctl/syscall below): integer arguments, or pointers to live locals.
+    let mut plan = CapPlan::new();
     if parts & frame::CAPS_BOUNDING != 0 {
-        for cap in 0..64u32 {
-            if f.values[0] & (1u64 << cap) != 0
-                && unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) } != 0
-            {
-                return Err((Stage::CapDropBounding, errno(), cap));
-            }
-        }
-    }
-    if parts & frame::CAPS_KEEPCAPS != 0 {
-        let on = (f.values[5] >> 32) & 1;
-        if unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, on as libc::c_ulong, 0, 0, 0) } != 0 {
-            return Err((Stage::Securebits, errno(), 0));
-        }
-    }
-    if parts & frame::CAPS_SECUREBITS != 0 {
-        let bits = f.values[5] & 0xffff_ffff;
-        if unsafe { libc::prctl(libc::PR_SET_SECUREBITS, bits as libc::c_ulong, 0, 0, 0) } != 0 {
-            return Err((Stage::Securebits, errno(), 0));
-        }
+        plan = plan.bounding(CapSet::from_bits(f.values[0]));
     }
     if parts & frame::CAPS_THREAD != 0 {
-        #[repr(C)]
-        struct Header {
-            version: u32,
-            pid: i32,
-        }
-        #[repr(C)]
-        #[derive(Clone, Copy)]
-        struct Data {
-            effective: u32,
-            permitted: u32,
-            inheritable: u32,
-        }
-        let split = |v: u64| [(v & 0xffff_ffff) as u32, (v >> 32) as u32];
-        let (e, p, i) = (split(f.values[1]), split(f.values[2]), split(f.values[3]));
-        let header = Header {
-            version: 0x2008_0522, // _LINUX_CAPABILITY_VERSION_3
-            pid: 0,
-        };
-        let data = [
-            Data {
-                effective: e[0],
-                permitted: p[0],
-                inheritable: i[0],
-            },
-            Data {
-                effective: e[1],
-                permitted: p[1],
-                inheritable: i[1],
-            },
-        ];
-        if unsafe { libc::syscall(libc::SYS_capset, &header as *const Header, data.as_ptr()) } != 0 {
-            return Err((Stage::CapSetThread, errno(), 0));
-        }
+        plan = plan.thread(ThreadSets {
+            effective: CapSet::from_bits(f.values[1]),
+            permitted: CapSet::from_bits(f.values[2]),
+            inheritable: CapSet::from_bits(f.values[3]),
+        });
     }
     if parts & frame::CAPS_AMBIENT != 0 {
-        if unsafe {
-            libc::prctl(
-                libc::PR_CAP_AMBIENT,
-                libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
-                0,
-                0,
-                0,
-            )
-        } != 0
-        {
-            return Err((Stage::CapSetAmbient, errno(), 0));
-        }
-        for cap in 0..64u32 {
-            if f.values[4] & (1u64 << cap) != 0
-                && unsafe {
-                    libc::prctl(
-                        libc::PR_CAP_AMBIENT,
-                        libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
-                        cap as libc::c_ulong,
-                        0,
-                        0,
-                    )
-                } != 0
-            {
-                return Err((Stage::CapSetAmbient, errno(), cap));
-            }
-        }
+        plan = plan.ambient(CapSet::from_bits(f.values[4]));
     }
-    Ok(())
+    if parts & frame::CAPS_SECUREBITS != 0 {
+        plan = plan.securebits(Securebits::from_bits_retain((f.values[5] & 0xffff_ffff) as u32));
+    }
+    if parts & frame::CAPS_KEEPCAPS != 0 {
+        plan = plan.keep_caps((f.values[5] >> 32) & 1 == 1);
+    }
+    plan
+}
+
+/// The stage of a failed capability step.
+fn caps_stage(e: &crate::caps::ApplyError) -> Stage {
+    use crate::caps::ApplyStep;
+    match e.step {
+        ApplyStep::DropBounding => Stage::CapDropBounding,
+        ApplyStep::Securebits | ApplyStep::KeepCaps => Stage::Securebits,
+        ApplyStep::SetThread => Stage::CapSetThread,
+        _ => Stage::CapSetAmbient,
+    }
 }
 
 /// Enter mode, in the intermediate child: join the target's namespaces all at once through its
@@ -494,6 +440,7 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
         flags: 0,
     }; MAX_FILTERS];
     let mut nfilters = 0usize;
+    let mut exec_caps: Option<crate::caps::CapPlan> = None;
     loop {
         let Some((cmd, attached)) = recv_frame(ctrl) else {
             exit(EXIT_PARENT_GONE);
@@ -501,15 +448,19 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
         match cmd.kind {
             frame::CMD_PROCEED => break,
             frame::CMD_ABORT => exit(EXIT_ABORTED),
-            frame::CMD_CAPS => match apply_caps(&cmd) {
+            frame::CMD_CAPS if cmd.detail & frame::CAPS_AT_EXEC != 0 => {
+                exec_caps = Some(caps_plan(&cmd));
+                send_frame(ctrl, &Frame::new(frame::ACK));
+            }
+            frame::CMD_CAPS => match caps_plan(&cmd).apply() {
                 Ok(()) => {
                     send_frame(ctrl, &Frame::new(frame::ACK));
                 }
-                Err((stage, e, cap)) => {
+                Err(e) => {
                     let mut f = Frame::new(frame::ERR);
-                    f.code = stage.code();
-                    f.errno = e;
-                    f.detail = cap;
+                    f.code = caps_stage(&e).code();
+                    f.errno = e.errno;
+                    f.detail = e.cap.map_or(u32::MAX, u32::from);
                     send_frame(ctrl, &f);
                 }
             },
@@ -592,6 +543,11 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
                 fail(ctrl, Stage::Ctty, errno(), 0);
             }
         }
+        if let Some(caps) = &exec_caps
+            && let Err(e) = caps.apply_before_credentials()
+        {
+            fail(ctrl, caps_stage(&e), e.errno, e.cap.map_or(u32::MAX, u32::from));
+        }
         if let Some(groups) = &plan.groups
             && libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) != 0
         {
@@ -606,6 +562,11 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
             && libc::syscall(libc::SYS_setresuid, uid, uid, uid) != 0
         {
             fail(ctrl, Stage::Credentials, errno(), uid);
+        }
+        if let Some(caps) = &exec_caps
+            && let Err(e) = caps.apply_after_credentials()
+        {
+            fail(ctrl, caps_stage(&e), e.errno, e.cap.map_or(u32::MAX, u32::from));
         }
         for &(resource, soft, hard) in &plan.rlimits {
             let new = libc::rlimit64 {

@@ -22,8 +22,8 @@ pub const CMD_ABORT: u32 = 11;
 /// as `SCM_RIGHTS`; `detail` = seccomp flags, `values[0]` = byte length, `values[1]` = 1 to install
 /// at once instead of before exec.
 pub const CMD_SECCOMP: u32 = 12;
-/// Parent → child: apply capability changes; `detail` = which parts (`CAPS_*` bits),
-/// `values` = bounding drop, effective, permitted, inheritable, ambient, securebits.
+/// Parent → child: apply a capability plan; `detail` = which parts (`CAPS_*` bits), `values` =
+/// bounding set to keep, effective, permitted, inheritable, ambient, securebits | keep-caps << 32.
 pub const CMD_CAPS: u32 = 13;
 
 /// [`CMD_CAPS`] part: drop `values[0]` from the bounding set.
@@ -36,6 +36,8 @@ pub const CAPS_AMBIENT: u32 = 4;
 pub const CAPS_SECUREBITS: u32 = 8;
 /// [`CMD_CAPS`] part: set keep-caps (`values[5]` bit 32).
 pub const CAPS_KEEPCAPS: u32 = 16;
+/// [`CMD_CAPS`] flag: apply at exec, around the credential switch, instead of now.
+pub const CAPS_AT_EXEC: u32 = 32;
 
 /// A decoded frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -14,6 +14,7 @@ use super::frame::{self, Frame};
 use super::pty::Pty;
 use crate::tty::WinSize;
 use super::{ExitStatus, Signal};
+use crate::caps::CapPlan;
 use crate::error::{Error, OsError, Operation, Result, Stage, StateKind, Subsystem};
 use crate::ns::{NsSet, NsTarget};
 
@@ -178,6 +179,36 @@ fn child_error(shared: &Shared, f: &Frame, program: &std::path::Path) -> Error {
     }
 }
 
+fn caps_frame(plan: &CapPlan, at_exec: bool) -> Frame {
+    let mut f = Frame::new(frame::CMD_CAPS);
+    if at_exec {
+        f.detail |= frame::CAPS_AT_EXEC;
+    }
+    if let Some(b) = plan.bounding {
+        f.detail |= frame::CAPS_BOUNDING;
+        f.values[0] = b.bits();
+    }
+    if let Some(t) = plan.thread {
+        f.detail |= frame::CAPS_THREAD;
+        f.values[1] = t.effective.bits();
+        f.values[2] = t.permitted.bits();
+        f.values[3] = t.inheritable.bits();
+    }
+    if let Some(a) = plan.ambient {
+        f.detail |= frame::CAPS_AMBIENT;
+        f.values[4] = a.bits();
+    }
+    if let Some(s) = plan.securebits {
+        f.detail |= frame::CAPS_SECUREBITS;
+        f.values[5] |= u64::from(s.bits());
+    }
+    if let Some(k) = plan.keep_caps {
+        f.detail |= frame::CAPS_KEEPCAPS;
+        f.values[5] |= u64::from(k) << 32;
+    }
+    f
+}
+
 /// Spawns from a prepared plan (called by [`Command::spawn`]).
 pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<Parked> {
     let flags = u64::from((cmd.get_namespaces() - NsSet::TIME).bits());
@@ -335,23 +366,6 @@ fn write_time_offsets(pid: i32, o: super::TimeOffsets) -> Result<()> {
             .path(path),
         )
     })
-}
-
-/// Capability changes applied by a parked child to itself, in this order: bounding drops,
-/// keep-caps/securebits, thread sets (`capset`), ambient set. Masks are bit sets of capability
-/// numbers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CapsChange {
-    /// Capabilities to drop from the bounding set (`PR_CAPBSET_DROP`).
-    pub drop_bounding: Option<u64>,
-    /// `PR_SET_KEEPCAPS`.
-    pub keep_caps: Option<bool>,
-    /// `PR_SET_SECUREBITS`.
-    pub securebits: Option<u32>,
-    /// Effective, permitted, inheritable (`capset`).
-    pub thread: Option<(u64, u64, u64)>,
-    /// The ambient set to establish (cleared first, then raised).
-    pub ambient: Option<u64>,
 }
 
 /// Where a spawned or entered process is in its life (spec PROC-38). A handle only ever exists
@@ -533,8 +547,8 @@ impl Parked {
                     Errno::from_raw_os_error(r.errno),
                 )
                 .pid(self.shared.pid);
-                if matches!(stage, Stage::CapDropBounding | Stage::CapSetAmbient) {
-                    e = e.object(format!("capability {}", r.detail));
+                if let Some(cap) = u8::try_from(r.detail).ok().and_then(crate::caps::Cap::from_number) {
+                    e = e.object(format!("capability {cap}"));
                 }
                 Err(e.into())
             }
@@ -547,37 +561,30 @@ impl Parked {
         }
     }
 
-    /// Makes the child change its own capabilities now, acknowledged synchronously.
+    /// Makes the child apply a capability plan to itself **now** (bounding drops, securebits,
+    /// keep-caps, thread sets, ambient set — in that order), acknowledged synchronously. The plan
+    /// is checked for consistency first ([`CapPlan::validate`]); what the kernel refuses given the
+    /// child's current sets comes back from the child (use [`CapPlan::validate_for`] with
+    /// `linx::caps::read(parked.pid())` to refuse those up front).
     ///
     /// # Errors
-    /// The failing step as a stage (`CapDropBounding`, `Securebits`, `CapSetThread`,
-    /// `CapSetAmbient`) with errno and the capability involved; the child is then poisoned:
-    /// `proceed` refuses, `abort` works.
-    pub fn caps(&mut self, change: &CapsChange) -> Result<()> {
-        let mut f = Frame::new(frame::CMD_CAPS);
-        if let Some(b) = change.drop_bounding {
-            f.detail |= frame::CAPS_BOUNDING;
-            f.values[0] = b;
-        }
-        if let Some((e, p, i)) = change.thread {
-            f.detail |= frame::CAPS_THREAD;
-            f.values[1] = e;
-            f.values[2] = p;
-            f.values[3] = i;
-        }
-        if let Some(a) = change.ambient {
-            f.detail |= frame::CAPS_AMBIENT;
-            f.values[4] = a;
-        }
-        if let Some(s) = change.securebits {
-            f.detail |= frame::CAPS_SECUREBITS;
-            f.values[5] |= u64::from(s);
-        }
-        if let Some(k) = change.keep_caps {
-            f.detail |= frame::CAPS_KEEPCAPS;
-            f.values[5] |= u64::from(k) << 32;
-        }
-        self.command(&f, None).map(|_| ())
+    /// Input errors from validation; the failing step as a stage (`cap-drop-bounding`,
+    /// `securebits`, `cap-set-thread`, `cap-set-ambient`) with errno and the capability involved.
+    /// After a kernel refusal the child is poisoned: `proceed` refuses, `abort` works.
+    pub fn caps(&mut self, plan: &CapPlan) -> Result<()> {
+        plan.validate()?;
+        self.command(&caps_frame(plan, false), None).map(|_| ())
+    }
+
+    /// Like [`caps`](Parked::caps), but the child applies the plan as part of its exec sequence:
+    /// bounding drops, securebits and keep-caps before the uid/gid switch, thread sets and the
+    /// ambient set after it — the order a workload with its own credentials needs.
+    ///
+    /// # Errors
+    /// Input errors from [`CapPlan::validate`]; failures surface from `proceed` with their stage.
+    pub fn caps_at_exec(&mut self, plan: &CapPlan) -> Result<()> {
+        plan.validate()?;
+        self.command(&caps_frame(plan, true), None).map(|_| ())
     }
 
     /// Queues a raw classic-BPF seccomp program (`struct sock_filter` array, 8 bytes per

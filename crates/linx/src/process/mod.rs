@@ -51,7 +51,7 @@ pub use crate::error::Stage;
 #[cfg(feature = "tokio")]
 pub use async_io::AsyncPty;
 pub use command::{Command, DropPolicy, OrphanPolicy, Stdio, TimeOffsets};
-pub use handle::{CapsChange, Info, Parked, Running, State};
+pub use handle::{Info, Parked, Running, State};
 pub use crate::tty::WinSize;
 pub use pty::Pty;
 pub use signal::Signal;
