@@ -749,3 +749,59 @@ fn proc_12_caps_at_exec_around_the_credential_switch() {
     assert!(s.contains("CapAmb:\t0000000000000400"), "{s}");
     assert!(s.contains("CapEff:\t0000000000000400"), "{s}");
 }
+
+#[test]
+fn proc_24_compiled_filter_only_execve_runs_under_it_before_the_program() {
+    use linx::seccomp::{Action, Arch, Filter, InstallFlags};
+    let arch = Arch::native().unwrap();
+    // Default EPERM; allowed: execve (added by the builder) plus what /bin/true needs after exec.
+    let needs = [
+        "brk", "arch_prctl", "mmap", "munmap", "mprotect", "access", "openat", "read", "pread64",
+        "newfstatat", "fstat", "close", "set_tid_address", "set_robust_list", "rseq", "prlimit64",
+        "getrandom", "exit_group",
+    ];
+    let filter = needs
+        .iter()
+        .filter(|n| arch.syscall_number(n).is_some())
+        .fold(
+            Filter::builder(arch).default_action(Action::errno(rustix::io::Errno::PERM)),
+            |b, n| b.allow(*n),
+        )
+        .build()
+        .unwrap();
+    let mut c = Command::new("/bin/true");
+    c.no_new_privs(true);
+    let mut parked = c.spawn().unwrap();
+    parked.seccomp(&filter, InstallFlags::empty(), false).unwrap();
+    // Everything before exec (dup3, close_range, chdir, sigaction…) would have failed with EPERM
+    // had the filter been installed earlier.
+    assert_eq!(parked.proceed().unwrap().wait().unwrap(), ExitStatus::Exited(0));
+
+    // A filter that kills execve is refused when queued.
+    let kill_exec = Filter::builder(arch)
+        .default_action(Action::Allow)
+        .allow_exec(false)
+        .action("execve", Action::KillProcess)
+        .build()
+        .unwrap();
+    let mut parked = Command::new("/bin/true").spawn().unwrap();
+    let e = parked.seccomp(&kill_exec, InstallFlags::empty(), false).unwrap_err();
+    assert!(e.is_input() && e.to_string().contains("execve"), "{e}");
+
+    // Immediate mode: a filter that kills dup3 (used for stdio at proceed) kills the child before
+    // its pre-exec marker.
+    let kill_dup3 = Filter::builder(arch)
+        .default_action(Action::Allow)
+        .action("dup3", Action::KillProcess)
+        .build()
+        .unwrap();
+    let mut c = Command::new("/bin/true");
+    c.no_new_privs(true).stdout(Stdio::Null);
+    let mut parked = c.spawn().unwrap();
+    parked.seccomp_now(&kill_dup3, InstallFlags::empty()).unwrap();
+    let e = parked.proceed().unwrap_err();
+    assert!(
+        matches!(e, Error::State(ref s) if s.kind == StateKind::KilledBeforeExec(libc::SIGSYS)),
+        "{e}"
+    );
+}

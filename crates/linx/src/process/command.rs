@@ -430,6 +430,10 @@ impl Command {
         self.drop_policy
     }
 
+    pub(crate) fn exec_by_fd(&self) -> bool {
+        self.program_fd.is_some()
+    }
+
     pub(crate) fn enter_mode(&self) -> bool {
         self.enter.is_some()
     }

@@ -281,6 +281,7 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         queued: Vec::new(),
         drop_policy: cmd.drop_policy_value(),
         listeners: Vec::new(),
+        exec_by_fd: cmd.exec_by_fd(),
     })
 }
 
@@ -445,6 +446,7 @@ pub struct Parked {
     queued: Vec<Signal>,
     drop_policy: DropPolicy,
     listeners: Vec<OwnedFd>,
+    exec_by_fd: bool,
 }
 
 impl Parked {
@@ -585,6 +587,51 @@ impl Parked {
     pub fn caps_at_exec(&mut self, plan: &CapPlan) -> Result<()> {
         plan.validate()?;
         self.command(&caps_frame(plan, true), None).map(|_| ())
+    }
+
+    /// Queues a compiled seccomp filter, installed as the child's **last step before `execve`**
+    /// (after stdio, chdir, capabilities and credentials), so only `execve` runs under it before
+    /// the program (spec PROC-24). Filters keep their order.
+    ///
+    /// A filter whose verdict for `execve` (or `execveat`, for exec-by-fd) is neither Allow nor
+    /// Log would kill or fail the program before it starts; it is refused here (checked with the
+    /// seccomp interpreter) unless `unchecked`. With [`InstallFlags::NEW_LISTENER`] the listener
+    /// arrives with the running handle ([`Running::take_seccomp_listeners`]); the filter must then
+    /// also allow `sendmsg` for the hand-off.
+    ///
+    /// Installing needs `no_new_privs` (see [`Command::no_new_privs`]) or `CAP_SYS_ADMIN`.
+    ///
+    /// # Errors
+    /// Input error for a filter that refuses exec; install failures surface from `proceed` with
+    /// stage `seccomp-install`.
+    pub fn seccomp(&mut self, filter: &crate::seccomp::Filter, flags: crate::seccomp::InstallFlags, unchecked: bool) -> Result<()> {
+        if !unchecked {
+            let arch = filter.arch();
+            let exec = if self.exec_by_fd { "execveat" } else { "execve" };
+            if let Some(nr) = arch.syscall_number(exec) {
+                let verdict = filter.verdict_for(arch.audit_arch(), nr as i32, [0; 6]);
+                if !matches!(verdict, crate::seccomp::Action::Allow | crate::seccomp::Action::Log) {
+                    return Err(Error::input(
+                        Subsystem::Process,
+                        "seccomp filter",
+                        filter.to_string(),
+                        format!("its verdict for {exec} is {verdict}: the program could never start"),
+                    ));
+                }
+            }
+        }
+        self.seccomp_bpf(&filter.to_bytes(), flags.bits(), false).map(|_| ())
+    }
+
+    /// Installs a compiled seccomp filter in the parked child **now** (Linx's behaviour): it then
+    /// also polices the child's remaining pre-exec steps. Returns the listener fd when
+    /// [`InstallFlags::NEW_LISTENER`] is set.
+    ///
+    /// # Errors
+    /// Stage `seccomp-install` with the kernel's errno; `KilledBeforeExec` if the filter kills the
+    /// child's own acknowledgement.
+    pub fn seccomp_now(&mut self, filter: &crate::seccomp::Filter, flags: crate::seccomp::InstallFlags) -> Result<Option<OwnedFd>> {
+        self.seccomp_bpf(&filter.to_bytes(), flags.bits(), true)
     }
 
     /// Queues a raw classic-BPF seccomp program (`struct sock_filter` array, 8 bytes per
