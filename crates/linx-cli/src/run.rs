@@ -32,6 +32,23 @@ pub(crate) struct CommonOpts {
     /// Set no_new_privs.
     #[arg(long)]
     no_new_privs: bool,
+    /// Capabilities to keep (comma list of names, or `all`); everything else is dropped from
+    /// every set, the bounding set included.
+    #[arg(long, value_name = "LIST", conflicts_with = "cap_drop")]
+    cap_keep: Option<String>,
+    /// Capabilities to drop from every set (comma list, or `all`).
+    #[arg(long, value_name = "LIST")]
+    cap_drop: Option<String>,
+    /// Seccomp profile (OCI/Docker or linx JSON) installed right before exec (implies
+    /// --no-new-privs).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["seccomp_allow", "seccomp_deny"])]
+    seccomp: Option<std::path::PathBuf>,
+    /// Seccomp allow-list: only these syscalls (comma list) are allowed, others kill the process.
+    #[arg(long, value_name = "LIST", conflicts_with = "seccomp_deny")]
+    seccomp_allow: Option<String>,
+    /// Seccomp deny-list: these syscalls (comma list) fail with EPERM.
+    #[arg(long, value_name = "LIST")]
+    seccomp_deny: Option<String>,
     /// After forwarding SIGTERM, wait this long before SIGKILL (seconds).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     grace: f64,
@@ -55,6 +72,18 @@ pub(crate) struct RunArgs {
     /// Time-namespace offsets, e.g. `monotonic=10,boottime=86400` (seconds; implies --ns time).
     #[arg(long, value_name = "monotonic=S,boottime=S")]
     time_offset: Option<String>,
+    /// User-namespace uid map `IN:OUT:COUNT[,…]` (implies --ns user).
+    #[arg(long, value_name = "IN:OUT:COUNT")]
+    uid_map: Option<String>,
+    /// User-namespace gid map `IN:OUT:COUNT[,…]` (implies --ns user).
+    #[arg(long, value_name = "IN:OUT:COUNT")]
+    gid_map: Option<String>,
+    /// Map root inside to the caller's uid and gid outside (implies --ns user).
+    #[arg(long, conflicts_with_all = ["uid_map", "gid_map"])]
+    map_root: bool,
+    /// Set a sysctl inside the workload's namespaces (repeatable; namespaced keys only).
+    #[arg(long = "sysctl", value_name = "KEY=VALUE")]
+    sysctls: Vec<String>,
     #[command(flatten)]
     common: CommonOpts,
 }
@@ -174,6 +203,19 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     if offsets.is_some() {
         ns |= NsSet::TIME;
     }
+    let uid_map = args.uid_map.as_deref().map(str::parse::<linx::user::IdMap>).transpose()?;
+    let gid_map = args.gid_map.as_deref().map(str::parse::<linx::user::IdMap>).transpose()?;
+    if uid_map.is_some() || gid_map.is_some() || args.map_root {
+        ns |= NsSet::USER;
+    }
+    let mut sysctls = Vec::new();
+    for kv in &args.sysctls {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| input("--sysctl", kv, "expected KEY=VALUE"))?;
+        let key: linx::sysctl::Key = k.trim().parse()?;
+        sysctls.push((key, v.trim().to_owned()));
+    }
     if args.hostname.is_some() && !ns.contains(NsSet::UTS) {
         return Err(input(
             "--hostname",
@@ -186,12 +228,93 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     if let Some(o) = offsets {
         cmd.time_offsets(o);
     }
+    // With a map that covers id 0 inside, the workload switches to root inside after the maps
+    // are written (its ids at clone time are the caller's, unmapped there).
+    let maps_root = |m: &Option<linx::user::IdMap>| {
+        m.as_ref()
+            .is_some_and(|m| m.entries().iter().any(|e| e.inside == 0))
+    };
+    if maps_root(&uid_map) {
+        cmd.uid(0);
+    }
+    if maps_root(&gid_map) {
+        cmd.gid(0);
+    }
+    let seccomp = seccomp_filter(&args.common)?;
+    if seccomp.is_some() {
+        cmd.no_new_privs(true);
+    }
     let signals = SignalFd::new()?;
-    let parked = cmd.spawn()?;
+    let mut parked = cmd.spawn()?;
+    // The checkpoint: identity first (maps), then the namespaces' settings, then what the child
+    // applies to itself.
+    if args.map_root {
+        linx::user::map_root_to_caller(&parked.pidfd()?)?;
+    } else if uid_map.is_some() || gid_map.is_some() {
+        let pidfd = parked.pidfd()?;
+        if let Some(g) = &gid_map {
+            linx::user::deny_setgroups(&pidfd)?;
+            linx::user::write_gid_map(&pidfd, g)?;
+        }
+        if let Some(u) = &uid_map {
+            linx::user::write_uid_map(&pidfd, u)?;
+        }
+    }
     if let Some(name) = &args.hostname {
         set_hostname(&parked, name)?;
     }
+    if !sysctls.is_empty() {
+        let sysctl = linx::sysctl::Sysctl::new(parked.target()?);
+        for (key, value) in &sysctls {
+            sysctl.write(key, value.as_str())?;
+        }
+    }
+    checkpoint_self(&mut parked, &args.common, seccomp.as_ref())?;
     supervise(parked, &args.common, signals)
+}
+
+/// The compiled filter of `--seccomp`, `--seccomp-allow` or `--seccomp-deny`.
+fn seccomp_filter(common: &CommonOpts) -> linx::Result<Option<linx::seccomp::Filter>> {
+    use linx::seccomp::{Action, Arch, Filter};
+    let names = |list: &str| -> Vec<String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    Ok(if let Some(path) = &common.seccomp {
+        Some(crate::seccomp::load(path, None)?)
+    } else if let Some(list) = &common.seccomp_allow {
+        Some(Filter::allow_list(Arch::native()?, names(list))?)
+    } else if let Some(list) = &common.seccomp_deny {
+        Some(Filter::deny_list(
+            Arch::native()?,
+            names(list),
+            Action::errno(Errno::PERM),
+        )?)
+    } else {
+        None
+    })
+}
+
+/// Checkpoint commands the child applies to itself: capabilities now, seccomp at exec.
+fn checkpoint_self(
+    parked: &mut Parked,
+    common: &CommonOpts,
+    seccomp: Option<&linx::seccomp::Filter>,
+) -> linx::Result<()> {
+    use linx::caps::{CapPlan, CapSet};
+    if let Some(keep) = &common.cap_keep {
+        parked.caps(&CapPlan::keep_only(CapSet::from_names(keep)?))?;
+    } else if let Some(drop) = &common.cap_drop {
+        let state = linx::caps::read(&parked.pidfd()?)?;
+        parked.caps(&CapPlan::drop_from(&state, CapSet::from_names(drop)?))?;
+    }
+    if let Some(filter) = seccomp {
+        parked.seccomp(filter, linx::seccomp::InstallFlags::empty(), false)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn exec(args: ExecArgs) -> linx::Result<Finished> {
@@ -199,8 +322,13 @@ pub(crate) fn exec(args: ExecArgs) -> linx::Result<Finished> {
     let kinds = if args.ns.is_empty() { None } else { Some(parse_ns(&args.ns)?) };
     cmd.enter(linx::pidfd::Pidfd::open(args.target)?, kinds)
         .enter_cgroup(args.cgroup_of_target);
+    let seccomp = seccomp_filter(&args.common)?;
+    if seccomp.is_some() {
+        cmd.no_new_privs(true);
+    }
     let signals = SignalFd::new()?;
-    let parked = cmd.spawn()?;
+    let mut parked = cmd.spawn()?;
+    checkpoint_self(&mut parked, &args.common, seccomp.as_ref())?;
     supervise(parked, &args.common, signals)
 }
 

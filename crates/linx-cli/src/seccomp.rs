@@ -71,7 +71,7 @@ fn read(path: &Path) -> linx::Result<Vec<u8>> {
     })
 }
 
-fn load(path: &Path, a: Option<&str>) -> linx::Result<Filter> {
+pub(crate) fn load(path: &Path, a: Option<&str>) -> linx::Result<Filter> {
     let text = read(path)?;
     let doc: ProfileDocument = serde_json::from_slice(&text).map_err(|e| {
         Error::input(

@@ -161,3 +161,73 @@ fn proc_51_exec_into_a_running_workload() {
     let st = target.wait().unwrap();
     assert_eq!(st.code(), Some(137));
 }
+
+#[test]
+fn proc_50_user_maps_from_the_cli() {
+    if !require_root() {
+        return;
+    }
+    let (c, out) = output(&[
+        "run", "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536", "--", "sh", "-c",
+        "cat /proc/self/uid_map /proc/self/gid_map; id -u",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    let fields: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(fields[0], ["0", "100000", "65536"]);
+    assert_eq!(fields[1], ["0", "100000", "65536"]);
+    assert_eq!(fields[2], ["0"]);
+    let (c, out) = output(&["run", "--map-root", "--", "cat", "/proc/self/uid_map"]);
+    assert_eq!(c, 0);
+    let f: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(f, ["0", "0", "1"], "as root the caller's uid outside is 0");
+    assert_eq!(code(&["run", "--uid-map", "0:1:0", "--", "true"]), 125);
+}
+
+#[test]
+fn proc_50_capabilities_from_the_cli() {
+    if !require_root() {
+        return;
+    }
+    let (c, out) = output(&[
+        "run", "--cap-keep", "cap_net_bind_service", "--", "grep", "-E", "^Cap(Eff|Bnd)",
+        "/proc/self/status",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    assert!(out.contains("CapEff:\t0000000000000400"), "{out}");
+    assert!(out.contains("CapBnd:\t0000000000000400"), "{out}");
+    let (c, out) = output(&["run", "--cap-drop", "all", "--", "grep", "^CapBnd", "/proc/self/status"]);
+    assert_eq!(c, 0, "{out}");
+    assert_eq!(out.trim(), "CapBnd:\t0000000000000000");
+    assert_eq!(code(&["run", "--cap-keep", "cap_nosuch", "--", "true"]), 125);
+}
+
+#[test]
+fn proc_50_seccomp_from_the_cli() {
+    // Deny nanosleep and clock_nanosleep: `sleep` fails at once instead of sleeping.
+    let out = linx()
+        .args([
+            "run", "--seccomp-deny", "nanosleep,clock_nanosleep", "--", "sleep", "30",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let (c, out) = output(&["run", "--seccomp-deny", "mkdir", "--", "grep", "^Seccomp:", "/proc/self/status"]);
+    assert_eq!(c, 0);
+    assert_eq!(out.trim(), "Seccomp:\t2");
+    assert_eq!(code(&["run", "--seccomp-deny", "nosuchcall", "--", "true"]), 125);
+}
+
+#[test]
+fn proc_50_sysctl_inside_the_namespace() {
+    if !require_root() {
+        return;
+    }
+    let host = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap();
+    let (c, out) = output(&[
+        "run", "--ns", "net", "--sysctl", "net.ipv4.ip_forward=1", "--", "cat",
+        "/proc/sys/net/ipv4/ip_forward",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    assert_eq!(out.trim(), "1");
+    assert_eq!(std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap(), host);
+}

@@ -465,6 +465,14 @@ impl Parked {
         target_of(&self.shared)
     }
 
+    /// A duplicate of the child's pidfd (for id maps, capability reads, sysctl targets …).
+    pub fn pidfd(&self) -> Result<crate::pidfd::Pidfd> {
+        let dup = rustix::io::fcntl_dupfd_cloexec(&self.shared.pidfd, 0).map_err(|e| {
+            Error::from(OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"), e))
+        })?;
+        Ok(crate::pidfd::Pidfd::from_owned(dup, self.shared.pid))
+    }
+
     /// A snapshot of mode, state and pids (`spawn/ready pid 12345 (ns 1)`).
     pub fn info(&self) -> Info {
         Info {
