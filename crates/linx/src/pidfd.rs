@@ -118,6 +118,85 @@ impl AsFd for Pidfd {
     }
 }
 
+/// A task named for `/proc` access: the caller, one of its threads, or another process (by pid or,
+/// race-free, by pidfd). Used by the modules that read or write `/proc/<pid>/…` files
+/// (capabilities, id maps).
+#[derive(Debug, Clone, Copy)]
+pub enum Task<'a> {
+    /// The calling process (`/proc/self`).
+    Current,
+    /// The calling thread (`/proc/thread-self`).
+    CurrentThread,
+    /// A process by pid (`/proc/<pid>`; its main thread for per-thread files).
+    Pid(i32),
+    /// A process by pidfd: callers re-check liveness after opening its files, so a recycled pid
+    /// is never used.
+    Pidfd(&'a Pidfd),
+    /// One thread of a process (`/proc/<pid>/task/<tid>`).
+    Thread {
+        /// The process id.
+        pid: i32,
+        /// The thread id.
+        tid: i32,
+    },
+}
+
+impl From<i32> for Task<'_> {
+    fn from(pid: i32) -> Self {
+        Task::Pid(pid)
+    }
+}
+
+impl<'a> From<&'a Pidfd> for Task<'a> {
+    fn from(p: &'a Pidfd) -> Self {
+        Task::Pidfd(p)
+    }
+}
+
+impl Task<'_> {
+    /// The task's `/proc` directory (`/proc/self`, `/proc/thread-self`, `/proc/<pid>`,
+    /// `/proc/<pid>/task/<tid>`).
+    ///
+    /// # Errors
+    /// An input error for a pid or tid ≤ 0.
+    pub fn proc_dir(&self) -> Result<String> {
+        let positive = |what: &'static str, n: i32| {
+            if n > 0 {
+                Ok(n)
+            } else {
+                Err(Error::input(Subsystem::Namespace, what, n.to_string(), "must be positive"))
+            }
+        };
+        Ok(match self {
+            Task::Current => "/proc/self".to_owned(),
+            Task::CurrentThread => "/proc/thread-self".to_owned(),
+            Task::Pid(pid) => format!("/proc/{}", positive("pid", *pid)?),
+            Task::Pidfd(p) => format!("/proc/{}", p.pid()),
+            Task::Thread { pid, tid } => {
+                format!("/proc/{}/task/{}", positive("pid", *pid)?, positive("tid", *tid)?)
+            }
+        })
+    }
+
+    /// The pid in the caller's namespace (the caller's own for `Current`/`CurrentThread`).
+    pub fn pid(&self) -> i32 {
+        match self {
+            Task::Current | Task::CurrentThread => std::process::id() as i32,
+            Task::Pid(pid) | Task::Thread { pid, .. } => *pid,
+            Task::Pidfd(p) => p.pid(),
+        }
+    }
+
+    /// For pidfd tasks, fails with `NoProcess` when the process has exited (call after opening
+    /// its files); a no-op otherwise.
+    pub fn ensure_alive(&self) -> Result<()> {
+        match self {
+            Task::Pidfd(p) => p.ensure_alive(),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Probes `pidfd_open(2)` (Linux ≥ 5.3) on the calling process.
 pub fn probe() -> crate::probe::Probe {
     use crate::probe::{Probe, Status};

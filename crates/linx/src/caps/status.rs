@@ -6,7 +6,6 @@ use std::fmt;
 use super::set::CapSet;
 use super::sys;
 use crate::error::{Error, Operation, OsError, ProtocolKind, Result, Subsystem};
-use crate::pidfd::Pidfd;
 
 /// The five capability sets of a thread.
 ///
@@ -219,67 +218,9 @@ impl serde::Serialize for CapState {
     }
 }
 
-/// Whose capabilities to read: a task in the kernel's sense (a process or one of its threads).
-#[derive(Debug, Clone, Copy)]
-pub enum Task<'a> {
-    /// The calling thread (`/proc/thread-self/status`).
-    CurrentThread,
-    /// A process by pid (its main thread, `/proc/<pid>/status`).
-    Pid(i32),
-    /// A process by pidfd; the pidfd is checked to be alive after the status file is read, so a
-    /// recycled pid is never reported.
-    Pidfd(&'a Pidfd),
-    /// One thread of a process (`/proc/<pid>/task/<tid>/status`).
-    Thread {
-        /// The process id.
-        pid: i32,
-        /// The thread id.
-        tid: i32,
-    },
-}
-
-impl From<i32> for Task<'_> {
-    fn from(pid: i32) -> Self {
-        Task::Pid(pid)
-    }
-}
-
-impl<'a> From<&'a Pidfd> for Task<'a> {
-    fn from(p: &'a Pidfd) -> Self {
-        Task::Pidfd(p)
-    }
-}
-
-impl Task<'_> {
-    /// The status file of this task.
-    ///
-    /// # Errors
-    /// An input error for a pid or tid ≤ 0.
-    pub fn status_path(&self) -> Result<String> {
-        let positive = |what: &'static str, n: i32| {
-            if n > 0 {
-                Ok(n)
-            } else {
-                Err(Error::input(
-                    Subsystem::Caps,
-                    what,
-                    n.to_string(),
-                    "must be positive",
-                ))
-            }
-        };
-        Ok(match self {
-            Task::CurrentThread => "/proc/thread-self/status".to_owned(),
-            Task::Pid(pid) => format!("/proc/{}/status", positive("pid", *pid)?),
-            Task::Pidfd(p) => format!("/proc/{}/status", p.pid()),
-            Task::Thread { pid, tid } => format!(
-                "/proc/{}/task/{}/status",
-                positive("pid", *pid)?,
-                positive("tid", *tid)?
-            ),
-        })
-    }
-}
+/// Whose capabilities to read: a task in the kernel's sense (a process or one of its threads) —
+/// the shared [`crate::pidfd::Task`].
+pub use crate::pidfd::Task;
 
 /// Reads the five capability sets of a task from its `/proc/…/status` file.
 ///
@@ -298,7 +239,7 @@ impl Task<'_> {
 /// ```
 pub fn read<'a>(task: impl Into<Task<'a>>) -> Result<CapState> {
     let task = task.into();
-    let path = task.status_path()?;
+    let path = format!("{}/status", task.proc_dir()?);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         OsError::new(
             Subsystem::Caps,
@@ -307,9 +248,7 @@ pub fn read<'a>(task: impl Into<Task<'a>>) -> Result<CapState> {
         )
         .path(&path)
     })?;
-    if let Task::Pidfd(p) = task {
-        p.ensure_alive()?;
-    }
+    task.ensure_alive()?;
     CapState::parse_status(&text).map_err(|e| match e {
         Error::Protocol(mut p) => {
             p.detail = format!("{path}: {}", p.detail);

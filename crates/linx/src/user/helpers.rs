@@ -173,17 +173,11 @@ impl Helpers {
         gid_map: &IdMap,
     ) -> Result<()> {
         let task = task.into();
-        let pid = match task {
-            Task::Current => std::process::id() as i32,
-            Task::Pid(p) => p,
-            Task::Pidfd(p) => p.pid(),
-        };
         task.proc_dir()?;
+        let pid = task.pid();
         self.check(uid_map, gid_map)?;
         run_helper(&self.newuidmap, "newuidmap", pid, uid_map)?;
-        if let Task::Pidfd(p) = task {
-            p.ensure_alive()?;
-        }
+        task.ensure_alive()?;
         run_helper(&self.newgidmap, "newgidmap", pid, gid_map)
     }
 }

@@ -6,59 +6,10 @@ use std::os::fd::OwnedFd;
 
 use super::idmap::{IdMap, MapContents, parse_map};
 use crate::error::{Error, Operation, OsError, ProtocolKind, Result, StateKind, Subsystem};
-use crate::pidfd::Pidfd;
 
 /// The process whose user namespace is meant (maps belong to the namespace; any process in it
-/// names it).
-#[derive(Debug, Clone, Copy)]
-pub enum Task<'a> {
-    /// The calling process (`/proc/self/…`).
-    Current,
-    /// A process by pid (`/proc/<pid>/…`).
-    Pid(i32),
-    /// A process by pidfd: after the file is opened the pidfd is checked to be alive, so a
-    /// recycled pid never receives the write.
-    Pidfd(&'a Pidfd),
-}
-
-impl From<i32> for Task<'_> {
-    fn from(pid: i32) -> Self {
-        Task::Pid(pid)
-    }
-}
-
-impl<'a> From<&'a Pidfd> for Task<'a> {
-    fn from(p: &'a Pidfd) -> Self {
-        Task::Pidfd(p)
-    }
-}
-
-impl Task<'_> {
-    /// `/proc/self`, `/proc/<pid>`.
-    ///
-    /// # Errors
-    /// An input error for a pid ≤ 0.
-    pub fn proc_dir(&self) -> Result<String> {
-        match self {
-            Task::Current => Ok("/proc/self".to_owned()),
-            Task::Pid(pid) if *pid > 0 => Ok(format!("/proc/{pid}")),
-            Task::Pid(pid) => Err(Error::input(
-                Subsystem::User,
-                "pid",
-                pid.to_string(),
-                "must be positive",
-            )),
-            Task::Pidfd(p) => Ok(format!("/proc/{}", p.pid())),
-        }
-    }
-
-    fn ensure_alive(&self) -> Result<()> {
-        match self {
-            Task::Pidfd(p) => p.ensure_alive(),
-            _ => Ok(()),
-        }
-    }
-}
+/// names it): the shared [`crate::pidfd::Task`].
+pub use crate::pidfd::Task;
 
 fn os(op: Operation, path: &str, e: rustix::io::Errno) -> Error {
     OsError::new(Subsystem::User, op, e).path(path).into()
