@@ -20,9 +20,18 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("iproute2", "differential tests: ip"),
     ("util-linux", "differential tests: findmnt, unshare"),
     ("libcap2-bin", "differential tests: capsh, getpcaps"),
-    ("uidmap", "user namespaces: newuidmap/newgidmap for unprivileged id maps"),
-    ("libseccomp2", "differential tests: libseccomp as a seccomp oracle"),
-    ("iputils-ping", "nf_tables tests: NFLOG of pings on loopback"),
+    (
+        "uidmap",
+        "user namespaces: newuidmap/newgidmap for unprivileged id maps",
+    ),
+    (
+        "libseccomp2",
+        "differential tests: libseccomp as a seccomp oracle",
+    ),
+    (
+        "iputils-ping",
+        "nf_tables tests: NFLOG of pings on loopback",
+    ),
     ("strace", "nf_tables tests: capturing nft's netlink bytes"),
     ("kmod", "modprobe (host and VM guest)"),
     ("procps", "differential tests: sysctl, ps"),

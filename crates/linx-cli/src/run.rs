@@ -151,7 +151,13 @@ fn parse_time_offsets(s: &str) -> linx::Result<TimeOffsets> {
         match k {
             "monotonic" => o.monotonic = d,
             "boottime" => o.boottime = d,
-            _ => return Err(input("time offset", part, "clock must be monotonic or boottime")),
+            _ => {
+                return Err(input(
+                    "time offset",
+                    part,
+                    "clock must be monotonic or boottime",
+                ));
+            }
         }
     }
     Ok(o)
@@ -198,13 +204,29 @@ pub(crate) fn failure_code(e: &linx::Error) -> i32 {
 }
 
 pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
-    let mut ns = if args.all_ns { NsSet::all() } else { parse_ns(&args.ns)? };
-    let offsets = args.time_offset.as_deref().map(parse_time_offsets).transpose()?;
+    let mut ns = if args.all_ns {
+        NsSet::all()
+    } else {
+        parse_ns(&args.ns)?
+    };
+    let offsets = args
+        .time_offset
+        .as_deref()
+        .map(parse_time_offsets)
+        .transpose()?;
     if offsets.is_some() {
         ns |= NsSet::TIME;
     }
-    let uid_map = args.uid_map.as_deref().map(str::parse::<linx::user::IdMap>).transpose()?;
-    let gid_map = args.gid_map.as_deref().map(str::parse::<linx::user::IdMap>).transpose()?;
+    let uid_map = args
+        .uid_map
+        .as_deref()
+        .map(str::parse::<linx::user::IdMap>)
+        .transpose()?;
+    let gid_map = args
+        .gid_map
+        .as_deref()
+        .map(str::parse::<linx::user::IdMap>)
+        .transpose()?;
     if uid_map.is_some() || gid_map.is_some() || args.map_root {
         ns |= NsSet::USER;
     }
@@ -319,7 +341,11 @@ fn checkpoint_self(
 
 pub(crate) fn exec(args: ExecArgs) -> linx::Result<Finished> {
     let mut cmd = build(&args.common)?;
-    let kinds = if args.ns.is_empty() { None } else { Some(parse_ns(&args.ns)?) };
+    let kinds = if args.ns.is_empty() {
+        None
+    } else {
+        Some(parse_ns(&args.ns)?)
+    };
     cmd.enter(linx::pidfd::Pidfd::open(args.target)?, kinds)
         .enter_cgroup(args.cgroup_of_target);
     let seccomp = seccomp_filter(&args.common)?;
@@ -334,11 +360,17 @@ pub(crate) fn exec(args: ExecArgs) -> linx::Result<Finished> {
 
 fn set_hostname(parked: &Parked, name: &str) -> linx::Result<()> {
     if name.is_empty() || name.len() > 64 || name.contains(['\0', '\n']) {
-        return Err(input("--hostname", name, "must be 1 to 64 bytes without NUL or newline"));
+        return Err(input(
+            "--hostname",
+            name,
+            "must be 1 to 64 bytes without NUL or newline",
+        ));
     }
     parked
         .target()?
-        .run(NsSet::UTS, || std::fs::write("/proc/sys/kernel/hostname", name))?
+        .run(NsSet::UTS, || {
+            std::fs::write("/proc/sys/kernel/hostname", name)
+        })?
         .map_err(|e| {
             linx::error::OsError::new(
                 linx::error::Subsystem::Sysctl,
@@ -356,7 +388,11 @@ fn supervise(parked: Parked, common: &CommonOpts, signals: SignalFd) -> linx::Re
     let grace = Duration::from_secs_f64(common.grace.max(0.0));
     let status = if running.pty().is_some() {
         let interactive = rustix::termios::isatty(std::io::stdin());
-        let raw = if interactive { linx::tty::RawMode::controlling().ok() } else { None };
+        let raw = if interactive {
+            linx::tty::RawMode::controlling().ok()
+        } else {
+            None
+        };
         let term = raw.as_ref().and_then(|r| r.fd()).map(|f| f.as_raw_fd());
         let status = std::thread::scope(|s| {
             let pump = s.spawn(|| {
@@ -373,8 +409,10 @@ fn supervise(parked: Parked, common: &CommonOpts, signals: SignalFd) -> linx::Re
                     || {
                         // SAFETY: the raw-mode guard keeps the terminal fd open during the pump.
                         term.and_then(|fd| {
-                            linx::tty::window_size(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) })
-                                .ok()
+                            linx::tty::window_size(unsafe {
+                                std::os::fd::BorrowedFd::borrow_raw(fd)
+                            })
+                            .ok()
                         })
                     },
                 )
@@ -397,7 +435,11 @@ fn supervise(parked: Parked, common: &CommonOpts, signals: SignalFd) -> linx::Re
 
 /// Waits for the workload while forwarding SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGTERM; after
 /// SIGTERM, sends SIGKILL if the workload outlives the grace period.
-fn wait_forwarding(running: &Running, signals: &SignalFd, grace: Duration) -> linx::Result<ExitStatus> {
+fn wait_forwarding(
+    running: &Running,
+    signals: &SignalFd,
+    grace: Duration,
+) -> linx::Result<ExitStatus> {
     use rustix::event::{PollFd, PollFlags};
     let mut kill_at: Option<Instant> = None;
     loop {
@@ -418,7 +460,12 @@ fn wait_forwarding(running: &Running, signals: &SignalFd, grace: Duration) -> li
         match rustix::event::poll(&mut fds, timeout.as_ref()) {
             Ok(_) | Err(Errno::INTR) => {}
             Err(e) => {
-                return Err(linx::error::OsError::new(linx::error::Subsystem::Process, Operation::Poll, e).into());
+                return Err(linx::error::OsError::new(
+                    linx::error::Subsystem::Process,
+                    Operation::Poll,
+                    e,
+                )
+                .into());
             }
         }
         let signal_ready = fds[1].revents().contains(PollFlags::IN);
@@ -476,7 +523,11 @@ impl SignalFd {
                 return Err(linx::error::OsError::new(
                     linx::error::Subsystem::Process,
                     Operation::Syscall("signalfd"),
-                    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL)),
+                    Errno::from_raw_os_error(
+                        std::io::Error::last_os_error()
+                            .raw_os_error()
+                            .unwrap_or(libc::EINVAL),
+                    ),
                 )
                 .into());
             }
@@ -490,7 +541,9 @@ impl SignalFd {
     fn read(&self) -> Option<i32> {
         let mut info = [0u8; std::mem::size_of::<libc::signalfd_siginfo>()];
         match rustix::io::read(&self.fd, &mut info) {
-            Ok(n) if n == info.len() => Some(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]) as i32),
+            Ok(n) if n == info.len() => {
+                Some(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]) as i32)
+            }
             _ => None,
         }
     }

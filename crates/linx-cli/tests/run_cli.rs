@@ -36,7 +36,10 @@ fn proc_50_exit_codes() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("linx: process: execve /no/such/program"), "{err}");
+    assert!(
+        err.starts_with("linx: process: execve /no/such/program"),
+        "{err}"
+    );
     assert!(err.contains("ENOENT (errno 2)"), "{err}");
     assert_eq!(err.lines().count(), 1);
 }
@@ -44,7 +47,16 @@ fn proc_50_exit_codes() {
 #[test]
 fn proc_50_env_and_cwd() {
     let (c, out) = output(&[
-        "run", "--clear-env", "--env", "A=1", "--cwd", "/tmp", "--", "/bin/sh", "-c", "echo $A $B; pwd",
+        "run",
+        "--clear-env",
+        "--env",
+        "A=1",
+        "--cwd",
+        "/tmp",
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo $A $B; pwd",
     ]);
     assert_eq!(c, 0);
     assert_eq!(out, "1\n/tmp\n");
@@ -57,17 +69,34 @@ fn proc_50_namespaces_from_the_cli() {
     }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let (c, out) = output(&[
-        "run", "--ns", "pid,uts,net,mnt,ipc", "--hostname", "box", "--", "sh", "-c",
+        "run",
+        "--ns",
+        "pid,uts,net,mnt,ipc",
+        "--hostname",
+        "box",
+        "--",
+        "sh",
+        "-c",
         "hostname; echo $$; ls /sys/class/net | wc -l",
     ]);
     assert_eq!(c, 0, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "box");
     assert_eq!(lines[1], "1");
-    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        host
+    );
     let (c, out) = output(&["run", "--all-ns", "--", "true"]);
     assert_eq!(c, 0, "{out}");
-    let (c, out) = output(&["run", "--time-offset", "boottime=864000", "--", "cat", "/proc/uptime"]);
+    let (c, out) = output(&[
+        "run",
+        "--time-offset",
+        "boottime=864000",
+        "--",
+        "cat",
+        "/proc/uptime",
+    ]);
     assert_eq!(c, 0);
     let up: f64 = out.split_whitespace().next().unwrap().parse().unwrap();
     assert!(up > 864_000.0, "{out}");
@@ -84,7 +113,15 @@ fn proc_50_user_namespace_unprivileged_shape() {
 #[test]
 fn proc_50_sigterm_is_forwarded_then_escalated_after_grace() {
     let mut child = linx()
-        .args(["run", "--grace", "1", "--", "sh", "-c", "trap '' TERM; echo up; exec sleep 60"])
+        .args([
+            "run",
+            "--grace",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            "trap '' TERM; echo up; exec sleep 60",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -118,7 +155,16 @@ fn proc_51_exec_into_a_running_workload() {
     }
     let mut target = linx()
         .args([
-            "run", "--ns", "uts,pid,net", "--hostname", "inner", "--grace", "0.2", "--", "sh", "-c",
+            "run",
+            "--ns",
+            "uts,pid,net",
+            "--hostname",
+            "inner",
+            "--grace",
+            "0.2",
+            "--",
+            "sh",
+            "-c",
             "echo up; exec sleep 60",
         ])
         .stdout(Stdio::piped())
@@ -150,7 +196,15 @@ fn proc_51_exec_into_a_running_workload() {
         }
     }
     let workload = workload.expect("the run workload's pid");
-    let (c, out) = output(&["exec", "--target", &workload, "--", "sh", "-c", "hostname; echo $$"]);
+    let (c, out) = output(&[
+        "exec",
+        "--target",
+        &workload,
+        "--",
+        "sh",
+        "-c",
+        "hostname; echo $$",
+    ]);
     assert_eq!(c, 0, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "inner");
@@ -168,11 +222,21 @@ fn proc_50_user_maps_from_the_cli() {
         return;
     }
     let (c, out) = output(&[
-        "run", "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536", "--", "sh", "-c",
+        "run",
+        "--uid-map",
+        "0:100000:65536",
+        "--gid-map",
+        "0:100000:65536",
+        "--",
+        "sh",
+        "-c",
         "cat /proc/self/uid_map /proc/self/gid_map; id -u",
     ]);
     assert_eq!(c, 0, "{out}");
-    let fields: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    let fields: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     assert_eq!(fields[0], ["0", "100000", "65536"]);
     assert_eq!(fields[1], ["0", "100000", "65536"]);
     assert_eq!(fields[2], ["0"]);
@@ -189,16 +253,33 @@ fn proc_50_capabilities_from_the_cli() {
         return;
     }
     let (c, out) = output(&[
-        "run", "--cap-keep", "cap_net_bind_service", "--", "grep", "-E", "^Cap(Eff|Bnd)",
+        "run",
+        "--cap-keep",
+        "cap_net_bind_service",
+        "--",
+        "grep",
+        "-E",
+        "^Cap(Eff|Bnd)",
         "/proc/self/status",
     ]);
     assert_eq!(c, 0, "{out}");
     assert!(out.contains("CapEff:\t0000000000000400"), "{out}");
     assert!(out.contains("CapBnd:\t0000000000000400"), "{out}");
-    let (c, out) = output(&["run", "--cap-drop", "all", "--", "grep", "^CapBnd", "/proc/self/status"]);
+    let (c, out) = output(&[
+        "run",
+        "--cap-drop",
+        "all",
+        "--",
+        "grep",
+        "^CapBnd",
+        "/proc/self/status",
+    ]);
     assert_eq!(c, 0, "{out}");
     assert_eq!(out.trim(), "CapBnd:\t0000000000000000");
-    assert_eq!(code(&["run", "--cap-keep", "cap_nosuch", "--", "true"]), 125);
+    assert_eq!(
+        code(&["run", "--cap-keep", "cap_nosuch", "--", "true"]),
+        125
+    );
 }
 
 #[test]
@@ -206,15 +287,36 @@ fn proc_50_seccomp_from_the_cli() {
     // Deny nanosleep and clock_nanosleep: `sleep` fails at once instead of sleeping.
     let out = linx()
         .args([
-            "run", "--seccomp-deny", "nanosleep,clock_nanosleep", "--", "sleep", "30",
+            "run",
+            "--seccomp-deny",
+            "nanosleep,clock_nanosleep",
+            "--",
+            "sleep",
+            "30",
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let (c, out) = output(&["run", "--seccomp-deny", "mkdir", "--", "grep", "^Seccomp:", "/proc/self/status"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (c, out) = output(&[
+        "run",
+        "--seccomp-deny",
+        "mkdir",
+        "--",
+        "grep",
+        "^Seccomp:",
+        "/proc/self/status",
+    ]);
     assert_eq!(c, 0);
     assert_eq!(out.trim(), "Seccomp:\t2");
-    assert_eq!(code(&["run", "--seccomp-deny", "nosuchcall", "--", "true"]), 125);
+    assert_eq!(
+        code(&["run", "--seccomp-deny", "nosuchcall", "--", "true"]),
+        125
+    );
 }
 
 #[test]
@@ -224,10 +326,19 @@ fn proc_50_sysctl_inside_the_namespace() {
     }
     let host = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap();
     let (c, out) = output(&[
-        "run", "--ns", "net", "--sysctl", "net.ipv4.ip_forward=1", "--", "cat",
+        "run",
+        "--ns",
+        "net",
+        "--sysctl",
+        "net.ipv4.ip_forward=1",
+        "--",
+        "cat",
         "/proc/sys/net/ipv4/ip_forward",
     ]);
     assert_eq!(c, 0, "{out}");
     assert_eq!(out.trim(), "1");
-    assert_eq!(std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap(), host);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap(),
+        host
+    );
 }

@@ -43,7 +43,12 @@ struct CloneArgs {
 }
 
 /// The kernel floor: clone3 with the flags, execve in the child, waitid in the parent.
-fn raw_clone_exec(flags: u64, prog: &CString, argv: &[*const libc::c_char; 2], envp: &[*const libc::c_char; 1]) {
+fn raw_clone_exec(
+    flags: u64,
+    prog: &CString,
+    argv: &[*const libc::c_char; 2],
+    envp: &[*const libc::c_char; 1],
+) {
     let args = CloneArgs {
         flags,
         exit_signal: libc::SIGCHLD as u64,
@@ -51,7 +56,11 @@ fn raw_clone_exec(flags: u64, prog: &CString, argv: &[*const libc::c_char; 2], e
     };
     // SAFETY: like fork; the child only calls execve and _exit with prepared data.
     let pid = unsafe {
-        libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>())
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
     };
     if pid == 0 {
         // SAFETY: execve with NULL-terminated arrays of valid C strings.
@@ -60,7 +69,11 @@ fn raw_clone_exec(flags: u64, prog: &CString, argv: &[*const libc::c_char; 2], e
             libc::_exit(127);
         }
     }
-    assert!(pid > 0, "clone3 failed: {}", std::io::Error::last_os_error());
+    assert!(
+        pid > 0,
+        "clone3 failed: {}",
+        std::io::Error::last_os_error()
+    );
     let mut status = 0;
     // SAFETY: waiting for our own child.
     unsafe { libc::waitpid(pid as i32, &mut status, 0) };
@@ -68,7 +81,10 @@ fn raw_clone_exec(flags: u64, prog: &CString, argv: &[*const libc::c_char; 2], e
 }
 
 fn main() {
-    let iters: u32 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(300);
+    let iters: u32 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
     let prog = CString::new("/bin/true").unwrap();
     let argv = [prog.as_ptr(), std::ptr::null()];
     let envp = [std::ptr::null()];
@@ -79,7 +95,12 @@ fn main() {
     let floor5 = mean_us(iters, || raw_clone_exec(ns5, &prog, &argv, &envp));
     let floor6 = mean_us(iters / 3 + 1, || raw_clone_exec(ns6, &prog, &argv, &envp));
     let std_cmd = mean_us(iters, || {
-        assert!(std::process::Command::new("/bin/true").status().unwrap().success());
+        assert!(
+            std::process::Command::new("/bin/true")
+                .status()
+                .unwrap()
+                .success()
+        );
     });
     let unshare = mean_us(iters, || {
         assert!(
@@ -92,21 +113,30 @@ fn main() {
     });
     let linx_plain = {
         let c = Command::new("/bin/true");
-        mean_us(iters, || assert!(c.start().unwrap().wait().unwrap().success()))
+        mean_us(iters, || {
+            assert!(c.start().unwrap().wait().unwrap().success())
+        })
     };
     let linx5 = {
         let mut c = Command::new("/bin/true");
         c.namespaces(NsSet::from_bits_retain(ns5 as u32));
-        mean_us(iters, || assert!(c.start().unwrap().wait().unwrap().success()))
+        mean_us(iters, || {
+            assert!(c.start().unwrap().wait().unwrap().success())
+        })
     };
     let linx6 = {
         let mut c = Command::new("/bin/true");
         c.namespaces(NsSet::from_bits_retain(ns6 as u32));
-        mean_us(iters / 3 + 1, || assert!(c.start().unwrap().wait().unwrap().success()))
+        mean_us(iters / 3 + 1, || {
+            assert!(c.start().unwrap().wait().unwrap().success())
+        })
     };
 
     println!("spawn-to-exit of /bin/true, mean over {iters} runs (µs per spawn)");
-    println!("1. no namespaces:      linx {linx_plain:8.1}   std::process::Command {std_cmd:8.1}   ratio {:.2}x", linx_plain / std_cmd);
+    println!(
+        "1. no namespaces:      linx {linx_plain:8.1}   std::process::Command {std_cmd:8.1}   ratio {:.2}x",
+        linx_plain / std_cmd
+    );
     println!(
         "2. user+pid+mnt+uts+ipc: linx {linx5:8.1}   raw clone3 floor {floor5:8.1}   ratio {:.2}x   unshare -Ufpmiu {unshare:8.1}   ratio {:.2}x",
         linx5 / floor5,

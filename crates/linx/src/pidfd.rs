@@ -164,7 +164,12 @@ impl Task<'_> {
             if n > 0 {
                 Ok(n)
             } else {
-                Err(Error::input(Subsystem::Namespace, what, n.to_string(), "must be positive"))
+                Err(Error::input(
+                    Subsystem::Namespace,
+                    what,
+                    n.to_string(),
+                    "must be positive",
+                ))
             }
         };
         Ok(match self {
@@ -173,7 +178,11 @@ impl Task<'_> {
             Task::Pid(pid) => format!("/proc/{}", positive("pid", *pid)?),
             Task::Pidfd(p) => format!("/proc/{}", p.pid()),
             Task::Thread { pid, tid } => {
-                format!("/proc/{}/task/{}", positive("pid", *pid)?, positive("tid", *tid)?)
+                format!(
+                    "/proc/{}/task/{}",
+                    positive("pid", *pid)?,
+                    positive("tid", *tid)?
+                )
             }
         })
     }

@@ -20,9 +20,14 @@ fn proc_45_enter_a_parked_child() {
     if !require_root() || !require_tool("ip") {
         return;
     }
-    let mine: Vec<String> = ["net", "pid", "uts", "mnt"].iter().map(|k| ns_inode("self", k)).collect();
+    let mine: Vec<String> = ["net", "pid", "uts", "mnt"]
+        .iter()
+        .map(|k| ns_inode("self", k))
+        .collect();
     let mut target_cmd = Command::new("/bin/sleep");
-    target_cmd.arg("60").namespaces(NsSet::NET | NsSet::PID | NsSet::UTS);
+    target_cmd
+        .arg("60")
+        .namespaces(NsSet::NET | NsSet::PID | NsSet::UTS);
     let target = target_cmd.spawn().unwrap();
     let target_pid = target.pid();
     let target_pidns = ns_inode(&target_pid.to_string(), "pid");
@@ -44,7 +49,10 @@ fn proc_45_enter_a_parked_child() {
         assert!(status.success(), "{kinds:?}: {status} {s}");
         assert_eq!(s.trim(), target_pidns, "{kinds:?}");
     }
-    let after: Vec<String> = ["net", "pid", "uts", "mnt"].iter().map(|k| ns_inode("self", k)).collect();
+    let after: Vec<String> = ["net", "pid", "uts", "mnt"]
+        .iter()
+        .map(|k| ns_inode("self", k))
+        .collect();
     assert_eq!(mine, after, "the caller's namespaces must not change");
     target.abort().unwrap();
 }
@@ -60,7 +68,9 @@ fn proc_45_enter_sees_the_targets_hostname_and_is_pid_in_its_namespace() {
     target
         .target()
         .unwrap()
-        .run(NsSet::UTS, || std::fs::write("/proc/sys/kernel/hostname", "entered"))
+        .run(NsSet::UTS, || {
+            std::fs::write("/proc/sys/kernel/hostname", "entered")
+        })
         .unwrap()
         .unwrap();
     let mut c = Command::new("/bin/sh");

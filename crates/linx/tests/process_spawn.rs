@@ -5,9 +5,9 @@ use std::os::fd::AsFd;
 use std::time::Duration;
 
 use linx::Error;
+use linx::caps::{CapPlan, CapSet, ThreadSets};
 use linx::error::{Operation, StateKind};
 use linx::ns::NsSet;
-use linx::caps::{CapPlan, CapSet, ThreadSets};
 use linx::process::{Command, DropPolicy, ExitStatus, Signal, Stage, Stdio, TimeOffsets, WinSize};
 use linx_testkit::require_root;
 
@@ -79,14 +79,21 @@ fn proc_01_bad_input_is_refused_before_clone() {
     c.env("K", "v\0");
     assert!(c.spawn().unwrap_err().is_input());
     let mut c = Command::new("/bin/true");
-    c.stdout(Stdio::ConnectUnix(std::path::PathBuf::from(format!("/tmp/{}", "x".repeat(120)))));
+    c.stdout(Stdio::ConnectUnix(std::path::PathBuf::from(format!(
+        "/tmp/{}",
+        "x".repeat(120)
+    ))));
     assert!(c.spawn().unwrap_err().is_input());
     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
     let mut c = Command::new("/bin/true");
     c.fd(1, a.into());
     assert!(c.spawn().unwrap_err().is_input());
     assert!(Command::resolve("sh", None).unwrap().is_absolute());
-    assert!(Command::resolve("linx-no-such-program", None).unwrap_err().is_input());
+    assert!(
+        Command::resolve("linx-no-such-program", None)
+            .unwrap_err()
+            .is_input()
+    );
 }
 
 #[test]
@@ -114,21 +121,30 @@ fn proc_29_signals_kill_and_queue() {
 #[test]
 fn proc_35_wait_variants_and_concurrent_waiters() {
     let r = sh("sleep 0.1; exit 7").start().unwrap();
-    assert_eq!(r.wait_timeout(Duration::from_secs(20)).unwrap(), Some(ExitStatus::Exited(7)));
+    assert_eq!(
+        r.wait_timeout(Duration::from_secs(20)).unwrap(),
+        Some(ExitStatus::Exited(7))
+    );
     assert_eq!(r.try_wait().unwrap(), Some(ExitStatus::Exited(7)));
     assert_eq!(r.wait().unwrap(), ExitStatus::Exited(7));
 
     let r = Command::new("/bin/sleep").arg("60").start().unwrap();
     assert_eq!(r.wait_timeout(Duration::from_millis(100)).unwrap(), None);
     assert_eq!(r.try_wait().unwrap(), None);
-    assert!(proc_exists(r.pid()), "a timed-out wait must leave the child alone");
+    assert!(
+        proc_exists(r.pid()),
+        "a timed-out wait must leave the child alone"
+    );
 
     let r = sh("sleep 0.2; exit 3").start().unwrap();
     let statuses: Vec<ExitStatus> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8).map(|_| s.spawn(|| r.wait().unwrap())).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert!(statuses.iter().all(|s| *s == ExitStatus::Exited(3)), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == ExitStatus::Exited(3)),
+        "{statuses:?}"
+    );
 }
 
 #[test]
@@ -210,10 +226,17 @@ fn proc_09_stdio_null_pipe_and_unix_socket() {
 #[test]
 fn proc_11_fd_hygiene() {
     // A descriptor of ours without close-on-exec must not reach the workload.
-    let leaky = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY, rustix::fs::Mode::empty()).unwrap();
+    let leaky = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDONLY,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
     let (placed, _keep) = std::os::unix::net::UnixStream::pair().unwrap();
     let mut c = Command::new("/bin/ls");
-    c.arg("/proc/self/fd").stdout(Stdio::Pipe).fd(7, placed.into());
+    c.arg("/proc/self/fd")
+        .stdout(Stdio::Pipe)
+        .fd(7, placed.into());
     let mut r = c.start().unwrap();
     let mut out = String::new();
     r.take_stdout().unwrap().read_to_string(&mut out).unwrap();
@@ -301,11 +324,20 @@ fn proc_22_failed_checkpoint_command_poisons() {
         .caps(&CapPlan::new().ambient(CapSet::from_bits(1 << 10)))
         .unwrap_err();
     assert_eq!(stage_of(&e), Some(Stage::CapSetAmbient), "{e}");
-    assert!(e.to_string().contains("capability cap_net_bind_service"), "{e}");
+    assert!(
+        e.to_string().contains("capability cap_net_bind_service"),
+        "{e}"
+    );
     let e = parked.caps(&CapPlan::new()).unwrap_err();
-    assert!(matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned), "{e}");
+    assert!(
+        matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned),
+        "{e}"
+    );
     let e = parked.proceed().unwrap_err();
-    assert!(matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned), "{e}");
+    assert!(
+        matches!(e, Error::State(ref s) if s.kind == StateKind::Poisoned),
+        "{e}"
+    );
 }
 
 #[test]
@@ -319,13 +351,15 @@ fn proc_22_capabilities_applied_at_the_checkpoint() {
     let bind = CapSet::from_bits(1 << 10); // cap_net_bind_service
     parked.caps(&CapPlan::new().bounding(bind)).unwrap();
     parked
-        .caps(&CapPlan::new()
-            .thread(ThreadSets {
-                effective: bind,
-                permitted: bind,
-                inheritable: bind,
-            })
-            .ambient(bind))
+        .caps(
+            &CapPlan::new()
+                .thread(ThreadSets {
+                    effective: bind,
+                    permitted: bind,
+                    inheritable: bind,
+                })
+                .ambient(bind),
+        )
         .unwrap();
     let mut r = parked.proceed().unwrap();
     let mut out = String::new();
@@ -381,7 +415,9 @@ fn proc_02_uts_namespace_hostname_set_from_outside() {
     parked
         .target()
         .unwrap()
-        .run(NsSet::UTS, || std::fs::write("/proc/sys/kernel/hostname", "box"))
+        .run(NsSet::UTS, || {
+            std::fs::write("/proc/sys/kernel/hostname", "box")
+        })
         .unwrap()
         .unwrap();
     let mut out = parked.take_stdout().unwrap();
@@ -389,7 +425,10 @@ fn proc_02_uts_namespace_hostname_set_from_outside() {
     let mut s = String::new();
     out.read_to_string(&mut s).unwrap();
     assert_eq!(s.trim(), "box");
-    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        host
+    );
 }
 
 #[test]
@@ -439,7 +478,9 @@ fn proc_05_spawn_into_cgroup() {
         linx_testkit::skip("no cgroup v2 hierarchy");
         return;
     };
-    let dir = h.mount_point.join(format!("linx-proc05-{}", std::process::id()));
+    let dir = h
+        .mount_point
+        .join(format!("linx-proc05-{}", std::process::id()));
     std::fs::create_dir(&dir).unwrap();
     let fd = rustix::fs::open(
         &dir,
@@ -460,7 +501,10 @@ fn proc_05_spawn_into_cgroup() {
     parked.proceed().unwrap().wait().unwrap();
     let mut s = String::new();
     out.read_to_string(&mut s).unwrap();
-    assert!(s.lines().any(|l| l == "0::/"), "cgroup namespace rooted at the cgroup: {s}");
+    assert!(
+        s.lines().any(|l| l == "0::/"),
+        "cgroup namespace rooted at the cgroup: {s}"
+    );
     std::fs::remove_dir(&dir).unwrap();
 }
 
@@ -486,7 +530,12 @@ fn proc_24_seccomp_at_the_checkpoint_raw_program() {
     // Invalid programs are refused before anything is sent.
     let mut parked = Command::new("/bin/true").spawn().unwrap();
     assert!(parked.seccomp_bpf(&[], 0, false).unwrap_err().is_input());
-    assert!(parked.seccomp_bpf(&[0u8; 7], 0, false).unwrap_err().is_input());
+    assert!(
+        parked
+            .seccomp_bpf(&[0u8; 7], 0, false)
+            .unwrap_err()
+            .is_input()
+    );
     // Immediate mode: a filter that kills everything kills the child before exec.
     let kill: [u8; 8] = {
         let mut b = [0u8; 8];
@@ -550,7 +599,10 @@ fn proc_11_parent_fd_count_is_stable() {
     // Under nextest each test is its own process and the count is exact; under `cargo test`
     // other tests open descriptors concurrently, but a per-spawn leak would add 10,000.
     let after = count();
-    assert!(after <= before + 16, "fd count grew from {before} to {after}");
+    assert!(
+        after <= before + 16,
+        "fd count grew from {before} to {after}"
+    );
 }
 
 #[test]
@@ -585,7 +637,10 @@ fn alive(pid: i32) -> bool {
     // A zombie has already died; only its parent (now init) still has to reap it.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|s| {
-            let state = s.rsplit(')').next().and_then(|r| r.split_whitespace().next());
+            let state = s
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next());
             state != Some("Z")
         })
         .unwrap_or(false)
@@ -645,7 +700,10 @@ fn proc_14_rlimits_and_proc_12_credentials() {
         return;
     }
     let mut c = sh("id -u; id -g; id -G");
-    c.uid(4242).gid(4343).groups(&[4444, 4545]).stdout(Stdio::Pipe);
+    c.uid(4242)
+        .gid(4343)
+        .groups(&[4444, 4545])
+        .stdout(Stdio::Pipe);
     let mut r = c.start().unwrap();
     let mut s = String::new();
     r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
@@ -674,7 +732,8 @@ fn proc_15_signal_hygiene() {
     // The test process ignores SIGPIPE (Rust does) and has signals blocked in the spawner thread;
     // the workload starts with no ignored and no blocked signals.
     let mut c = Command::new("/bin/grep");
-    c.args(["-E", "^Sig(Ign|Blk)", "/proc/self/status"]).stdout(Stdio::Pipe);
+    c.args(["-E", "^Sig(Ign|Blk)", "/proc/self/status"])
+        .stdout(Stdio::Pipe);
     let mut r = c.start().unwrap();
     let mut s = String::new();
     r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
@@ -700,11 +759,17 @@ fn proc_38_info_snapshots() {
     let parked = Command::new("/bin/true").spawn().unwrap();
     let info = parked.info();
     assert_eq!(info.state, State::Ready);
-    assert_eq!(info.to_string(), format!("spawn/ready pid {}", parked.pid()));
+    assert_eq!(
+        info.to_string(),
+        format!("spawn/ready pid {}", parked.pid())
+    );
     let r = parked.proceed().unwrap();
     r.wait().unwrap();
     assert_eq!(r.info().state, State::Exited(0));
-    assert_eq!(r.info().to_string(), format!("spawn/exited(0) pid {}", r.pid()));
+    assert_eq!(
+        r.info().to_string(),
+        format!("spawn/exited(0) pid {}", r.pid())
+    );
     let mut parked = Command::new("/bin/true").spawn().unwrap();
     let _ = parked.caps(&CapPlan::new().thread(ThreadSets::same(CapSet::EMPTY)));
     let _ = parked.caps(&CapPlan::new().ambient(CapSet::from_bits(1 << 10)));
@@ -756,9 +821,24 @@ fn proc_24_compiled_filter_only_execve_runs_under_it_before_the_program() {
     let arch = Arch::native().unwrap();
     // Default EPERM; allowed: execve (added by the builder) plus what /bin/true needs after exec.
     let needs = [
-        "brk", "arch_prctl", "mmap", "munmap", "mprotect", "access", "openat", "read", "pread64",
-        "newfstatat", "fstat", "close", "set_tid_address", "set_robust_list", "rseq", "prlimit64",
-        "getrandom", "exit_group",
+        "brk",
+        "arch_prctl",
+        "mmap",
+        "munmap",
+        "mprotect",
+        "access",
+        "openat",
+        "read",
+        "pread64",
+        "newfstatat",
+        "fstat",
+        "close",
+        "set_tid_address",
+        "set_robust_list",
+        "rseq",
+        "prlimit64",
+        "getrandom",
+        "exit_group",
     ];
     let filter = needs
         .iter()
@@ -772,10 +852,15 @@ fn proc_24_compiled_filter_only_execve_runs_under_it_before_the_program() {
     let mut c = Command::new("/bin/true");
     c.no_new_privs(true);
     let mut parked = c.spawn().unwrap();
-    parked.seccomp(&filter, InstallFlags::empty(), false).unwrap();
+    parked
+        .seccomp(&filter, InstallFlags::empty(), false)
+        .unwrap();
     // Everything before exec (dup3, close_range, chdir, sigaction…) would have failed with EPERM
     // had the filter been installed earlier.
-    assert_eq!(parked.proceed().unwrap().wait().unwrap(), ExitStatus::Exited(0));
+    assert_eq!(
+        parked.proceed().unwrap().wait().unwrap(),
+        ExitStatus::Exited(0)
+    );
 
     // A filter that kills execve is refused when queued.
     let kill_exec = Filter::builder(arch)
@@ -785,7 +870,9 @@ fn proc_24_compiled_filter_only_execve_runs_under_it_before_the_program() {
         .build()
         .unwrap();
     let mut parked = Command::new("/bin/true").spawn().unwrap();
-    let e = parked.seccomp(&kill_exec, InstallFlags::empty(), false).unwrap_err();
+    let e = parked
+        .seccomp(&kill_exec, InstallFlags::empty(), false)
+        .unwrap_err();
     assert!(e.is_input() && e.to_string().contains("execve"), "{e}");
 
     // Immediate mode: a filter that kills dup3 (used for stdio at proceed) kills the child before
@@ -798,7 +885,9 @@ fn proc_24_compiled_filter_only_execve_runs_under_it_before_the_program() {
     let mut c = Command::new("/bin/true");
     c.no_new_privs(true).stdout(Stdio::Null);
     let mut parked = c.spawn().unwrap();
-    parked.seccomp_now(&kill_dup3, InstallFlags::empty()).unwrap();
+    parked
+        .seccomp_now(&kill_dup3, InstallFlags::empty())
+        .unwrap();
     let e = parked.proceed().unwrap_err();
     assert!(
         matches!(e, Error::State(ref s) if s.kind == StateKind::KilledBeforeExec(libc::SIGSYS)),

@@ -19,12 +19,18 @@ fn pty_cmd(program: &str, args: &[&str]) -> Command {
 fn stream_attach(
     cmd: Command,
     sizes: mpsc::Receiver<WinSize>,
-) -> (UnixStream, std::thread::JoinHandle<linx::Result<ExitStatus>>, i32) {
+) -> (
+    UnixStream,
+    std::thread::JoinHandle<linx::Result<ExitStatus>>,
+    i32,
+) {
     let (ours, theirs) = UnixStream::pair().unwrap();
     let running = cmd.start().unwrap();
     let pid = running.pid();
     let h = std::thread::spawn(move || {
-        tty::attach_stream(&running, theirs.as_fd(), theirs.as_fd(), || sizes.try_recv().ok())
+        tty::attach_stream(&running, theirs.as_fd(), theirs.as_fd(), || {
+            sizes.try_recv().ok()
+        })
     });
     (ours, h, pid)
 }
@@ -53,8 +59,16 @@ fn tty_01_raw_mode_on_a_pty_and_restore() {
     let before = rustix::termios::tcgetattr(&fd).unwrap();
     let mut raw = RawMode::on(fd.try_clone().unwrap()).unwrap();
     let during = rustix::termios::tcgetattr(&fd).unwrap();
-    assert!(!during.local_modes.contains(rustix::termios::LocalModes::ECHO));
-    assert!(!during.local_modes.contains(rustix::termios::LocalModes::ICANON));
+    assert!(
+        !during
+            .local_modes
+            .contains(rustix::termios::LocalModes::ECHO)
+    );
+    assert!(
+        !during
+            .local_modes
+            .contains(rustix::termios::LocalModes::ICANON)
+    );
     raw.restore().unwrap();
     raw.restore().unwrap();
     let after = rustix::termios::tcgetattr(&fd).unwrap();
@@ -76,8 +90,12 @@ fn tty_01_helper_without_controlling_terminal() {
 fn tty_01_no_controlling_terminal_is_enxio() {
     use std::os::unix::process::CommandExt;
     let mut c = std::process::Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", "tty_01_helper_without_controlling_terminal", "--nocapture"])
-        .env("LINX_TTY01_HELPER", "1");
+    c.args([
+        "--exact",
+        "tty_01_helper_without_controlling_terminal",
+        "--nocapture",
+    ])
+    .env("LINX_TTY01_HELPER", "1");
     // SAFETY: setsid is async-signal-safe; a new session has no controlling terminal.
     unsafe {
         c.pre_exec(|| {
@@ -87,8 +105,15 @@ fn tty_01_no_controlling_terminal_is_enxio() {
     }
     let out = c.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("1 passed"), "the helper test did not run: {text}");
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("1 passed"),
+        "the helper test did not run: {text}"
+    );
 }
 
 #[test]
@@ -114,7 +139,9 @@ fn tty_06_stream_attach_echo_and_signal() {
     assert_eq!(h.join().unwrap().unwrap(), ExitStatus::Exited(0));
 
     let e = pty_cmd("/no/such/program", &[]).start().unwrap_err();
-    assert!(matches!(&e, linx::Error::Os(os) if os.operation == linx::error::Operation::Stage(Stage::Execve)));
+    assert!(
+        matches!(&e, linx::Error::Os(os) if os.operation == linx::error::Operation::Stage(Stage::Execve))
+    );
 }
 
 #[test]
@@ -130,7 +157,13 @@ fn tty_06_ctrl_c_byte_interrupts() {
 fn tty_06_resize_reaches_the_child() {
     let (tx, rx) = mpsc::channel();
     let (mut sock, h, _) = stream_attach(
-        pty_cmd("/bin/sh", &["-c", "trap 'stty size' WINCH; echo ready; sleep 3 & wait; wait"]),
+        pty_cmd(
+            "/bin/sh",
+            &[
+                "-c",
+                "trap 'stty size' WINCH; echo ready; sleep 3 & wait; wait",
+            ],
+        ),
         rx,
     );
     let mut got = Vec::new();
@@ -143,10 +176,15 @@ fn tty_06_resize_reaches_the_child() {
     tx.send(WinSize::new(30, 100)).unwrap();
     h.join().unwrap().unwrap();
     let mut rest = Vec::new();
-    sock.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let _ = sock.read_to_end(&mut rest);
     got.extend(rest);
-    assert!(String::from_utf8_lossy(&got).contains("30 100"), "{:?}", String::from_utf8_lossy(&got));
+    assert!(
+        String::from_utf8_lossy(&got).contains("30 100"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
 }
 
 #[test]
@@ -184,7 +222,13 @@ fn tty_11_large_paste_arrives_complete() {
 fn tty_09_output_before_exit_is_drained() {
     let (_tx, rx) = mpsc::channel();
     let (mut sock, h, _) = stream_attach(
-        pty_cmd("/bin/sh", &["-c", "for i in $(seq 1 20000); do printf 'tail-%05d\\n' $i; done"]),
+        pty_cmd(
+            "/bin/sh",
+            &[
+                "-c",
+                "for i in $(seq 1 20000); do printf 'tail-%05d\\n' $i; done",
+            ],
+        ),
         rx,
     );
     let reader = std::thread::spawn(move || {

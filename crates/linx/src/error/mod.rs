@@ -36,8 +36,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use errno::{errno_from_name, errno_name};
-pub use stage::{Stage, all_stages};
 pub use rustix::io::Errno;
+pub use stage::{Stage, all_stages};
 
 pub use crate::ns::NsKind;
 
@@ -435,7 +435,9 @@ impl fmt::Display for StateKind {
             StateKind::Aborted => f.write_str("aborted at the checkpoint"),
             StateKind::KilledBeforeExec(sig) => write!(f, "killed by signal {sig} before exec"),
             StateKind::ChildDied => f.write_str("child died before reporting"),
-            StateKind::MapAlreadyWritten => f.write_str("id map already written (maps are write-once)"),
+            StateKind::MapAlreadyWritten => {
+                f.write_str("id map already written (maps are write-once)")
+            }
         }
     }
 }

@@ -210,9 +210,10 @@ impl Stage {
             Stage::ChildDied => 34,
         };
         let kind = match self {
-            Stage::OpenNs(k) | Stage::SetNs(k) => {
-                NsKind::ALL.iter().position(|x| *x == k).map_or(0, |i| i as u32 + 1)
-            }
+            Stage::OpenNs(k) | Stage::SetNs(k) => NsKind::ALL
+                .iter()
+                .position(|x| *x == k)
+                .map_or(0, |i| i as u32 + 1),
             _ => 0,
         };
         (base << 8) | kind
@@ -221,11 +222,17 @@ impl Stage {
     /// Decodes a wire code; `None` for unknown codes (a malformed frame).
     pub fn from_code(code: u32) -> Option<Stage> {
         let kind = code & 0xff;
-        let stage = all_stages().into_iter().find(|s| s.code() >> 8 == code >> 8)?;
+        let stage = all_stages()
+            .into_iter()
+            .find(|s| s.code() >> 8 == code >> 8)?;
         match stage {
             Stage::OpenNs(_) | Stage::SetNs(_) => {
                 let k = *NsKind::ALL.get((kind as usize).checked_sub(1)?)?;
-                Some(if matches!(stage, Stage::OpenNs(_)) { Stage::OpenNs(k) } else { Stage::SetNs(k) })
+                Some(if matches!(stage, Stage::OpenNs(_)) {
+                    Stage::OpenNs(k)
+                } else {
+                    Stage::SetNs(k)
+                })
             }
             s if kind == 0 => Some(s),
             _ => None,

@@ -9,7 +9,7 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 use super::{ExitStatus, Pty, Running};
-use crate::error::{Error, OsError, Operation, Result, Subsystem};
+use crate::error::{Error, Operation, OsError, Result, Subsystem};
 
 fn io_err(op: Operation, e: std::io::Error) -> Error {
     OsError::new(
@@ -21,8 +21,14 @@ fn io_err(op: Operation, e: std::io::Error) -> Error {
 }
 
 fn dup(fd: std::os::fd::BorrowedFd<'_>) -> Result<OwnedFd> {
-    rustix::io::fcntl_dupfd_cloexec(fd, 0)
-        .map_err(|e| OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"), e).into())
+    rustix::io::fcntl_dupfd_cloexec(fd, 0).map_err(|e| {
+        OsError::new(
+            Subsystem::Process,
+            Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"),
+            e,
+        )
+        .into()
+    })
 }
 
 impl Running {
@@ -40,7 +46,10 @@ impl Running {
             if let Some(s) = self.try_wait()? {
                 return Ok(s);
             }
-            let mut guard = fd.readable().await.map_err(|e| io_err(Operation::Poll, e))?;
+            let mut guard = fd
+                .readable()
+                .await
+                .map_err(|e| io_err(Operation::Poll, e))?;
             guard.clear_ready();
         }
     }
@@ -57,8 +66,18 @@ impl AsyncPty {
     /// Wraps a PTY master for the current tokio runtime.
     pub fn new(pty: &Pty) -> Result<AsyncPty> {
         let fd = dup(pty.as_fd())?;
-        rustix::fs::fcntl_setfl(&fd, rustix::fs::fcntl_getfl(&fd).unwrap_or(rustix::fs::OFlags::empty()) | rustix::fs::OFlags::NONBLOCK)
-            .map_err(|e| Error::from(OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_SETFL)"), e)))?;
+        rustix::fs::fcntl_setfl(
+            &fd,
+            rustix::fs::fcntl_getfl(&fd).unwrap_or(rustix::fs::OFlags::empty())
+                | rustix::fs::OFlags::NONBLOCK,
+        )
+        .map_err(|e| {
+            Error::from(OsError::new(
+                Subsystem::Process,
+                Operation::Syscall("fcntl(F_SETFL)"),
+                e,
+            ))
+        })?;
         Ok(AsyncPty {
             // SAFETY: as above, the OwnedFd is owned by the AsyncFd for its whole life.
             fd: unsafe { AsyncFd::register(fd) }.map_err(|e| io_err(Operation::Poll, e.into()))?,

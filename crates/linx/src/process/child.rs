@@ -199,7 +199,11 @@ fn fail(ctrl: i32, stage: Stage, err: i32, detail: u32) -> ! {
 /// Closes every descriptor ≥ 3 that is not in `keep` (sorted), with `close_range` where the kernel
 /// has it (`cloexec`: mark instead of close).
 fn close_others(keep: &[i32], cloexec: bool) -> Result<(), i32> {
-    let flags = if cloexec { libc::CLOSE_RANGE_CLOEXEC } else { 0 };
+    let flags = if cloexec {
+        libc::CLOSE_RANGE_CLOEXEC
+    } else {
+        0
+    };
     let mut lo: u32 = 3;
     let mut ranges_ok = true;
     for &k in keep {
@@ -312,7 +316,9 @@ fn caps_plan(f: &Frame) -> crate::caps::CapPlan {
         plan = plan.ambient(CapSet::from_bits(f.values[4]));
     }
     if parts & frame::CAPS_SECUREBITS != 0 {
-        plan = plan.securebits(Securebits::from_bits_retain((f.values[5] & 0xffff_ffff) as u32));
+        plan = plan.securebits(Securebits::from_bits_retain(
+            (f.values[5] & 0xffff_ffff) as u32,
+        ));
     }
     if parts & frame::CAPS_KEEPCAPS != 0 {
         plan = plan.keep_caps((f.values[5] >> 32) & 1 == 1);
@@ -411,7 +417,14 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
     // prepared plan, which stays valid in the child's address space.
     unsafe {
         if plan.pdeathsig != 0 {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, plan.pdeathsig as libc::c_ulong, 0, 0, 0) != 0 {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                plan.pdeathsig as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
                 fail(ctrl, Stage::PdeathSig, errno(), 0);
             }
             if plan.parent_pid != 0 && libc::getppid() != plan.parent_pid {
@@ -546,7 +559,12 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
         if let Some(caps) = &exec_caps
             && let Err(e) = caps.apply_before_credentials()
         {
-            fail(ctrl, caps_stage(&e), e.errno, e.cap.map_or(u32::MAX, u32::from));
+            fail(
+                ctrl,
+                caps_stage(&e),
+                e.errno,
+                e.cap.map_or(u32::MAX, u32::from),
+            );
         }
         if let Some(groups) = &plan.groups
             && libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) != 0
@@ -566,7 +584,12 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
         if let Some(caps) = &exec_caps
             && let Err(e) = caps.apply_after_credentials()
         {
-            fail(ctrl, caps_stage(&e), e.errno, e.cap.map_or(u32::MAX, u32::from));
+            fail(
+                ctrl,
+                caps_stage(&e),
+                e.errno,
+                e.cap.map_or(u32::MAX, u32::from),
+            );
         }
         for &(resource, soft, hard) in &plan.rlimits {
             let new = libc::rlimit64 {

@@ -12,9 +12,9 @@ use rustix::io::Errno;
 use super::child::{ChildPlan, MAX_MOVES};
 use super::handle::{self, Parked};
 use super::pty::Pty;
-use crate::tty::WinSize;
-use crate::error::{Error, OsError, Operation, Result, Stage, Subsystem};
+use crate::error::{Error, Operation, OsError, Result, Stage, Subsystem};
 use crate::ns::NsSet;
+use crate::tty::WinSize;
 
 /// What one of the child's standard descriptors is connected to.
 #[non_exhaustive]
@@ -186,7 +186,8 @@ impl Command {
                     .unwrap_or_else(|_| p.to_path_buf())
             });
         }
-        let default_path = OsString::from("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        let default_path =
+            OsString::from("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         let path = path.map(OsStr::to_os_string).unwrap_or(default_path);
         for dir in std::env::split_paths(&path) {
             let candidate = dir.join(name);
@@ -236,8 +237,10 @@ impl Command {
 
     /// Sets an environment variable.
     pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
-        self.env_changes
-            .push((key.as_ref().to_os_string(), Some(value.as_ref().to_os_string())));
+        self.env_changes.push((
+            key.as_ref().to_os_string(),
+            Some(value.as_ref().to_os_string()),
+        ));
         self
     }
 
@@ -477,9 +480,7 @@ impl Command {
         argv_storage.push(Self::cstring(
             "argument",
             Some(0),
-            self.argv0
-                .as_ref()
-                .map_or(program, |a| a.as_bytes()),
+            self.argv0.as_ref().map_or(program, |a| a.as_bytes()),
         )?);
         for (i, a) in self.args.iter().enumerate() {
             argv_storage.push(Self::cstring("argument", Some(i + 1), a.as_bytes())?);
@@ -507,7 +508,12 @@ impl Command {
                 ));
             }
             if !seen.insert(*fd) {
-                return Err(Error::input(Subsystem::Process, "child fd", fd.to_string(), "placed twice"));
+                return Err(Error::input(
+                    Subsystem::Process,
+                    "child fd",
+                    fd.to_string(),
+                    "placed twice",
+                ));
             }
         }
         if self.extra_fds.len() + 3 > MAX_MOVES {
@@ -531,7 +537,10 @@ impl Command {
             }
         }
         if let Some(o) = self.time_offsets {
-            for (name, d) in [("monotonic offset", o.monotonic), ("boottime offset", o.boottime)] {
+            for (name, d) in [
+                ("monotonic offset", o.monotonic),
+                ("boottime offset", o.boottime),
+            ] {
                 if d.as_secs() > (i64::MAX as u64) / 2 {
                     return Err(Error::input(
                         Subsystem::Process,
@@ -542,7 +551,9 @@ impl Command {
                 }
             }
         }
-        if self.namespaces.contains(NsSet::TIME) && !std::path::Path::new("/proc/self/ns/time").exists() {
+        if self.namespaces.contains(NsSet::TIME)
+            && !std::path::Path::new("/proc/self/ns/time").exists()
+        {
             return Err(Error::unsupported(
                 Subsystem::Process,
                 crate::error::Feature::TimeNamespace,
@@ -644,7 +655,11 @@ impl Command {
         let (enter_pidfd, enter_flags, enter_cgroup) = match &self.enter {
             Some(e) => {
                 let (pidfd, flags, cgroup) = plan_enter(e)?;
-                let raws = (pidfd.as_raw_fd(), flags, cgroup.as_ref().map_or(-1, |c| c.as_raw_fd()));
+                let raws = (
+                    pidfd.as_raw_fd(),
+                    flags,
+                    cgroup.as_ref().map_or(-1, |c| c.as_raw_fd()),
+                );
                 res.child_fds.push(pidfd);
                 if let Some(c) = cgroup {
                     res.child_fds.push(c);
@@ -801,7 +816,9 @@ fn plan_enter(e: &Enter) -> Result<(OwnedFd, u32, Option<OwnedFd>)> {
             None => {
                 let Ok(theirs) = theirs else { continue };
                 let ours = std::fs::metadata(format!("/proc/self/ns/{}", kind.proc_name()));
-                if ours.is_ok_and(|o| o.st_ino() == theirs.st_ino() && o.st_dev() == theirs.st_dev()) {
+                if ours
+                    .is_ok_and(|o| o.st_ino() == theirs.st_ino() && o.st_dev() == theirs.st_dev())
+                {
                     continue;
                 }
                 flags |= kind.clone_flag();
@@ -818,7 +835,11 @@ fn plan_enter(e: &Enter) -> Result<(OwnedFd, u32, Option<OwnedFd>)> {
     e.target.ensure_alive()?;
     let pidfd = rustix::io::fcntl_dupfd_cloexec(e.target.as_fd(), 0)
         .map_err(|er| stage_err(Stage::OpenNsProc, er))?;
-    let cgroup = if e.cgroup { Some(target_cgroup(pid)?) } else { None };
+    let cgroup = if e.cgroup {
+        Some(target_cgroup(pid)?)
+    } else {
+        None
+    };
     Ok((pidfd, flags, cgroup))
 }
 
@@ -879,13 +900,19 @@ fn connect_unix(path: &Path) -> Result<OwnedFd> {
         None,
     )
     .map_err(|e| {
-        Error::from(OsError::new(Subsystem::Process, Operation::Stage(Stage::ConnectUnix), e).path(path))
+        Error::from(
+            OsError::new(Subsystem::Process, Operation::Stage(Stage::ConnectUnix), e).path(path),
+        )
     })?;
     let addr = rustix::net::SocketAddrUnix::new(path).map_err(|e| {
-        Error::from(OsError::new(Subsystem::Process, Operation::Stage(Stage::ConnectUnix), e).path(path))
+        Error::from(
+            OsError::new(Subsystem::Process, Operation::Stage(Stage::ConnectUnix), e).path(path),
+        )
     })?;
     rustix::net::connect(&sock, &addr).map_err(|e| {
-        Error::from(OsError::new(Subsystem::Process, Operation::Stage(Stage::ConnectUnix), e).path(path))
+        Error::from(
+            OsError::new(Subsystem::Process, Operation::Stage(Stage::ConnectUnix), e).path(path),
+        )
     })?;
     Ok(sock)
 }

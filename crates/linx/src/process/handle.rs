@@ -12,11 +12,11 @@ use super::child::{recv_frame, send_frame, send_frame_with_fd};
 use super::command::{Command, DropPolicy, Prepared};
 use super::frame::{self, Frame};
 use super::pty::Pty;
-use crate::tty::WinSize;
 use super::{ExitStatus, Signal};
 use crate::caps::CapPlan;
-use crate::error::{Error, OsError, Operation, Result, Stage, StateKind, Subsystem};
+use crate::error::{Error, Operation, OsError, Result, Stage, StateKind, Subsystem};
 use crate::ns::{NsSet, NsTarget};
+use crate::tty::WinSize;
 
 /// Process state shared by handles and the reaper.
 #[derive(Debug)]
@@ -32,7 +32,11 @@ fn stage_err(stage: Stage, e: Errno) -> Error {
 }
 
 fn no_process(pid: i32) -> Error {
-    Error::state(Subsystem::Process, StateKind::NoProcess, Some(format!("pid {pid} was reaped")))
+    Error::state(
+        Subsystem::Process,
+        StateKind::NoProcess,
+        Some(format!("pid {pid} was reaped")),
+    )
 }
 
 impl Shared {
@@ -56,9 +60,11 @@ impl Shared {
             Ok(None) => return Ok(None),
             Err(Errno::CHILD) => return Err(no_process(self.pid)),
             Err(e) => {
-                return Err(OsError::new(Subsystem::Process, Operation::Syscall("waitid"), e)
-                    .pid(self.pid)
-                    .into());
+                return Err(
+                    OsError::new(Subsystem::Process, Operation::Syscall("waitid"), e)
+                        .pid(self.pid)
+                        .into(),
+                );
             }
         };
         let exit = if let Some(sig) = st.terminating_signal() {
@@ -90,13 +96,19 @@ impl Shared {
                 }
                 None => None,
             };
-            poll_readable(self.pidfd.as_fd(), left)
-                .map_err(|e| Error::from(OsError::new(Subsystem::Process, Operation::Poll, e).pid(self.pid)))?;
+            poll_readable(self.pidfd.as_fd(), left).map_err(|e| {
+                Error::from(OsError::new(Subsystem::Process, Operation::Poll, e).pid(self.pid))
+            })?;
         }
     }
 
     fn signal(&self, sig: Signal) -> Result<()> {
-        if self.status.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+        if self
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+        {
             return Err(no_process(self.pid));
         }
         // SAFETY: pidfd_send_signal with a live pidfd, a signal number and no siginfo.
@@ -112,13 +124,19 @@ impl Shared {
         if r == 0 {
             return Ok(());
         }
-        let e = Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL));
+        let e = Errno::from_raw_os_error(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL),
+        );
         if e == Errno::SRCH {
             return Err(no_process(self.pid));
         }
-        Err(OsError::new(Subsystem::Process, Operation::PidfdSendSignal, e)
-            .pid(self.pid)
-            .into())
+        Err(
+            OsError::new(Subsystem::Process, Operation::PidfdSendSignal, e)
+                .pid(self.pid)
+                .into(),
+        )
     }
 
     fn kill_and_reap(&self) {
@@ -133,7 +151,10 @@ fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> rustix::io::R
         tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
         tv_nsec: i64::from(t.subsec_nanos()),
     });
-    let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+    let mut fds = [rustix::event::PollFd::new(
+        &fd,
+        rustix::event::PollFlags::IN,
+    )];
     loop {
         match rustix::event::poll(&mut fds, ts.as_ref()) {
             Ok(n) => return Ok(n > 0),
@@ -171,8 +192,12 @@ fn child_error(shared: &Shared, f: &Frame, program: &std::path::Path) -> Error {
             format!("child reported unknown stage code {:#x}", f.code),
         );
     };
-    let e = OsError::new(Subsystem::Process, Operation::Stage(stage), Errno::from_raw_os_error(f.errno))
-        .pid(shared.pid);
+    let e = OsError::new(
+        Subsystem::Process,
+        Operation::Stage(stage),
+        Errno::from_raw_os_error(f.errno),
+    )
+    .pid(shared.pid);
     match stage {
         Stage::Execve => e.path(program).into(),
         _ => e.into(),
@@ -306,7 +331,9 @@ fn workload_of_intermediate(
             let fd = unsafe { OwnedFd::from_raw_fd(attached) };
             Ok((f.values[0] as i32, fd))
         }
-        Some((f, _)) if f.kind == frame::ERR => Err(child_error(&intermediate, &f, cmd.get_program())),
+        Some((f, _)) if f.kind == frame::ERR => {
+            Err(child_error(&intermediate, &f, cmd.get_program()))
+        }
         Some((f, _)) => Err(Error::protocol(
             Subsystem::Process,
             crate::error::ProtocolKind::UnexpectedMessage,
@@ -344,7 +371,8 @@ fn join_cgroup(cgroup: BorrowedFd<'_>, pid: i32) -> Result<()> {
         rustix::fs::Mode::empty(),
     )
     .map_err(|e| stage_err(Stage::IntoCgroup, e))?;
-    rustix::io::write(&fd, pid.to_string().as_bytes()).map_err(|e| stage_err(Stage::IntoCgroup, e))?;
+    rustix::io::write(&fd, pid.to_string().as_bytes())
+        .map_err(|e| stage_err(Stage::IntoCgroup, e))?;
     Ok(())
 }
 
@@ -468,7 +496,11 @@ impl Parked {
     /// A duplicate of the child's pidfd (for id maps, capability reads, sysctl targets …).
     pub fn pidfd(&self) -> Result<crate::pidfd::Pidfd> {
         let dup = rustix::io::fcntl_dupfd_cloexec(&self.shared.pidfd, 0).map_err(|e| {
-            Error::from(OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"), e))
+            Error::from(OsError::new(
+                Subsystem::Process,
+                Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"),
+                e,
+            ))
         })?;
         Ok(crate::pidfd::Pidfd::from_owned(dup, self.shared.pid))
     }
@@ -557,7 +589,10 @@ impl Parked {
                     Errno::from_raw_os_error(r.errno),
                 )
                 .pid(self.shared.pid);
-                if let Some(cap) = u8::try_from(r.detail).ok().and_then(crate::caps::Cap::from_number) {
+                if let Some(cap) = u8::try_from(r.detail)
+                    .ok()
+                    .and_then(crate::caps::Cap::from_number)
+                {
                     e = e.object(format!("capability {cap}"));
                 }
                 Err(e.into())
@@ -612,23 +647,38 @@ impl Parked {
     /// # Errors
     /// Input error for a filter that refuses exec; install failures surface from `proceed` with
     /// stage `seccomp-install`.
-    pub fn seccomp(&mut self, filter: &crate::seccomp::Filter, flags: crate::seccomp::InstallFlags, unchecked: bool) -> Result<()> {
+    pub fn seccomp(
+        &mut self,
+        filter: &crate::seccomp::Filter,
+        flags: crate::seccomp::InstallFlags,
+        unchecked: bool,
+    ) -> Result<()> {
         if !unchecked {
             let arch = filter.arch();
-            let exec = if self.exec_by_fd { "execveat" } else { "execve" };
+            let exec = if self.exec_by_fd {
+                "execveat"
+            } else {
+                "execve"
+            };
             if let Some(nr) = arch.syscall_number(exec) {
                 let verdict = filter.verdict_for(arch.audit_arch(), nr as i32, [0; 6]);
-                if !matches!(verdict, crate::seccomp::Action::Allow | crate::seccomp::Action::Log) {
+                if !matches!(
+                    verdict,
+                    crate::seccomp::Action::Allow | crate::seccomp::Action::Log
+                ) {
                     return Err(Error::input(
                         Subsystem::Process,
                         "seccomp filter",
                         filter.to_string(),
-                        format!("its verdict for {exec} is {verdict}: the program could never start"),
+                        format!(
+                            "its verdict for {exec} is {verdict}: the program could never start"
+                        ),
                     ));
                 }
             }
         }
-        self.seccomp_bpf(&filter.to_bytes(), flags.bits(), false).map(|_| ())
+        self.seccomp_bpf(&filter.to_bytes(), flags.bits(), false)
+            .map(|_| ())
     }
 
     /// Installs a compiled seccomp filter in the parked child **now** (Linx's behaviour): it then
@@ -638,7 +688,11 @@ impl Parked {
     /// # Errors
     /// Stage `seccomp-install` with the kernel's errno; `KilledBeforeExec` if the filter kills the
     /// child's own acknowledgement.
-    pub fn seccomp_now(&mut self, filter: &crate::seccomp::Filter, flags: crate::seccomp::InstallFlags) -> Result<Option<OwnedFd>> {
+    pub fn seccomp_now(
+        &mut self,
+        filter: &crate::seccomp::Filter,
+        flags: crate::seccomp::InstallFlags,
+    ) -> Result<Option<OwnedFd>> {
         self.seccomp_bpf(&filter.to_bytes(), flags.bits(), true)
     }
 
@@ -654,7 +708,12 @@ impl Parked {
     ///
     /// # Errors
     /// Input error for an empty, misaligned or oversized program (before anything is sent).
-    pub fn seccomp_bpf(&mut self, program: &[u8], flags: u32, immediate: bool) -> Result<Option<OwnedFd>> {
+    pub fn seccomp_bpf(
+        &mut self,
+        program: &[u8],
+        flags: u32,
+        immediate: bool,
+    ) -> Result<Option<OwnedFd>> {
         if program.is_empty() || program.len() % 8 != 0 || program.len() / 8 > 4096 {
             return Err(Error::input(
                 Subsystem::Process,
@@ -692,7 +751,9 @@ impl Parked {
             return Err(Error::state(
                 Subsystem::Process,
                 StateKind::Poisoned,
-                Some(format!("a checkpoint command failed at {stage}; only abort is possible")),
+                Some(format!(
+                    "a checkpoint command failed at {stage}; only abort is possible"
+                )),
             ));
         }
         let ctrl = self
@@ -708,7 +769,8 @@ impl Parked {
                 Some((f, _)) if f.kind == frame::MARKER => marker = true,
                 Some((f, attached)) if f.kind == frame::ACK && marker && attached >= 0 => {
                     // SAFETY: a descriptor received with SCM_RIGHTS, owned by nobody else.
-                    self.listeners.push(unsafe { OwnedFd::from_raw_fd(attached) });
+                    self.listeners
+                        .push(unsafe { OwnedFd::from_raw_fd(attached) });
                 }
                 Some((f, _)) if f.kind == frame::ERR => {
                     return Err(child_error(&self.shared, &f, &self.program));
@@ -765,9 +827,15 @@ impl Drop for Parked {
 
 fn target_of(shared: &Shared) -> Result<NsTarget> {
     let dup = rustix::io::fcntl_dupfd_cloexec(&shared.pidfd, 0).map_err(|e| {
-        Error::from(OsError::new(Subsystem::Process, Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"), e))
+        Error::from(OsError::new(
+            Subsystem::Process,
+            Operation::Syscall("fcntl(F_DUPFD_CLOEXEC)"),
+            e,
+        ))
     })?;
-    Ok(NsTarget::pidfd(crate::pidfd::Pidfd::from_owned(dup, shared.pid)))
+    Ok(NsTarget::pidfd(crate::pidfd::Pidfd::from_owned(
+        dup, shared.pid,
+    )))
 }
 
 /// A child that has exec'd its program.

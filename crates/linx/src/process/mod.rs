@@ -48,11 +48,11 @@ mod spawner;
 mod status;
 
 pub use crate::error::Stage;
+pub use crate::tty::WinSize;
 #[cfg(feature = "tokio")]
 pub use async_io::AsyncPty;
 pub use command::{Command, DropPolicy, OrphanPolicy, Stdio, TimeOffsets};
 pub use handle::{Info, Parked, Running, State};
-pub use crate::tty::WinSize;
 pub use pty::Pty;
 pub use signal::Signal;
 pub use status::{ExitStatus, Outcome};

@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
 
-use crate::error::{Error, OsError, Operation, Result, Stage, Subsystem};
+use crate::error::{Error, Operation, OsError, Result, Stage, Subsystem};
 use crate::tty::{WinSize, set_window_size, window_size};
 
 /// The master side of a child's PTY. Reading gives the child's output (cooked: LF becomes CRLF);
@@ -24,8 +24,9 @@ impl Pty {
     /// size and opens the slave with `TIOCGPTPEER`.
     pub(crate) fn open(size: WinSize) -> Result<(Pty, OwnedFd)> {
         use rustix::pty::OpenptFlags;
-        let master = rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
-            .map_err(|e| stage(Stage::PtyOpen, e))?;
+        let master =
+            rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+                .map_err(|e| stage(Stage::PtyOpen, e))?;
         rustix::pty::grantpt(&master).map_err(|e| stage(Stage::PtyUnlock, e))?;
         rustix::pty::unlockpt(&master).map_err(|e| stage(Stage::PtyUnlock, e))?;
         set_window_size(master.as_fd(), size)?;

@@ -82,7 +82,12 @@ impl Signal {
         if (1..=64).contains(&n) {
             Ok(Signal(n))
         } else {
-            Err(Error::input(Subsystem::Process, "signal", n.to_string(), "must be 1..=64"))
+            Err(Error::input(
+                Subsystem::Process,
+                "signal",
+                n.to_string(),
+                "must be 1..=64",
+            ))
         }
     }
 
@@ -118,7 +123,11 @@ impl std::str::FromStr for Signal {
             return Signal::new(n);
         }
         let upper = s.to_ascii_uppercase();
-        let full = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
+        let full = if upper.starts_with("SIG") {
+            upper
+        } else {
+            format!("SIG{upper}")
+        };
         NAMES
             .iter()
             .find(|(_, n)| *n == full)

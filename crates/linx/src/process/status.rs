@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn proc_36_exit_status_helpers() {
         let e = ExitStatus::Exited(42);
-        assert_eq!((e.code(), e.signal(), e.shell_code(), e.success()), (Some(42), None, 42, false));
+        assert_eq!(
+            (e.code(), e.signal(), e.shell_code(), e.success()),
+            (Some(42), None, 42, false)
+        );
         let s = ExitStatus::Signaled {
             signal: Signal::TERM,
             core_dumped: false,

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use rustix::io::Errno;
 
-use crate::error::{Error, OsError, Operation, Result, Subsystem};
+use crate::error::{Error, Operation, OsError, Result, Subsystem};
 
 /// A terminal window size. Fields are `u16`, so out-of-range values cannot be expressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -68,7 +68,8 @@ fn tty_err(op: Operation, e: Errno) -> Error {
 /// # Errors
 /// `ENOTTY` for a non-terminal, `EBADF` for a bad fd.
 pub fn window_size(fd: BorrowedFd<'_>) -> Result<WinSize> {
-    let ws = rustix::termios::tcgetwinsize(fd).map_err(|e| tty_err(Operation::Ioctl("TIOCGWINSZ"), e))?;
+    let ws = rustix::termios::tcgetwinsize(fd)
+        .map_err(|e| tty_err(Operation::Ioctl("TIOCGWINSZ"), e))?;
     Ok(WinSize {
         rows: ws.ws_row,
         cols: ws.ws_col,
@@ -98,7 +99,9 @@ pub struct RawMode {
 impl fmt::Debug for RawMode {
     /// Shows nothing of the saved settings.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawMode").field("active", &self.fd.is_some()).finish()
+        f.debug_struct("RawMode")
+            .field("active", &self.fd.is_some())
+            .finish()
     }
 }
 
@@ -114,18 +117,24 @@ impl RawMode {
             rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
             rustix::fs::Mode::empty(),
         )
-        .map_err(|e| Error::from(OsError::new(Subsystem::Tty, Operation::Open, e).path("/dev/tty")))?;
+        .map_err(|e| {
+            Error::from(OsError::new(Subsystem::Tty, Operation::Open, e).path("/dev/tty"))
+        })?;
         RawMode::on(fd)
     }
 
     /// Puts the terminal `fd` in raw mode (the guard owns the fd).
     pub fn on(fd: OwnedFd) -> Result<RawMode> {
-        let saved = rustix::termios::tcgetattr(&fd).map_err(|e| tty_err(Operation::Syscall("tcgetattr"), e))?;
+        let saved = rustix::termios::tcgetattr(&fd)
+            .map_err(|e| tty_err(Operation::Syscall("tcgetattr"), e))?;
         let mut raw = saved.clone();
         raw.make_raw();
         rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Now, &raw)
             .map_err(|e| tty_err(Operation::Syscall("tcsetattr"), e))?;
-        Ok(RawMode { fd: Some(fd), saved })
+        Ok(RawMode {
+            fd: Some(fd),
+            saved,
+        })
     }
 
     /// The terminal fd.
@@ -136,8 +145,10 @@ impl RawMode {
     /// Restores the saved settings and closes the fd. A second call is a no-op.
     pub fn restore(&mut self) -> Result<()> {
         match self.fd.take() {
-            Some(fd) => rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Now, &self.saved)
-                .map_err(|e| tty_err(Operation::Syscall("tcsetattr"), e)),
+            Some(fd) => {
+                rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Now, &self.saved)
+                    .map_err(|e| tty_err(Operation::Syscall("tcsetattr"), e))
+            }
             None => Ok(()),
         }
     }
@@ -248,7 +259,10 @@ pub fn pump(
 }
 
 fn wait_readable(fd: BorrowedFd<'_>) -> Result<()> {
-    let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+    let mut fds = [rustix::event::PollFd::new(
+        &fd,
+        rustix::event::PollFlags::IN,
+    )];
     loop {
         match rustix::event::poll(&mut fds, None) {
             Ok(_) => return Ok(()),
@@ -265,7 +279,10 @@ fn write_all(fd: BorrowedFd<'_>, mut data: &[u8], op: Operation) -> Result<()> {
             Ok(n) => data = &data[n..],
             Err(Errno::INTR) => {}
             Err(Errno::AGAIN) => {
-                let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::OUT)];
+                let mut fds = [rustix::event::PollFd::new(
+                    &fd,
+                    rustix::event::PollFlags::OUT,
+                )];
                 let _ = rustix::event::poll(&mut fds, None);
             }
             Err(e) => return Err(tty_err(op, e)),
@@ -290,10 +307,16 @@ pub fn attach(running: &crate::process::Running) -> Result<crate::process::ExitS
     let term = raw.fd().map(|f| f.as_raw_fd());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let result = pump(pty.as_fd(), Some(stdin.as_fd()), stdout.as_fd(), running.as_fd(), || {
-        // SAFETY: the raw-mode guard keeps the terminal fd open for the whole pump.
-        term.and_then(|fd| window_size(unsafe { BorrowedFd::borrow_raw(fd) }).ok())
-    });
+    let result = pump(
+        pty.as_fd(),
+        Some(stdin.as_fd()),
+        stdout.as_fd(),
+        running.as_fd(),
+        || {
+            // SAFETY: the raw-mode guard keeps the terminal fd open for the whole pump.
+            term.and_then(|fd| window_size(unsafe { BorrowedFd::borrow_raw(fd) }).ok())
+        },
+    );
     drop(raw);
     result?;
     running.wait()
@@ -332,7 +355,11 @@ pub enum TerminalKind {
 
 /// Classifies from injected facts (pure): whether stdin is a tty, whether `/dev/tty` opens, and the
 /// environment; returns the kind and whether the session is likely SSH.
-pub fn classify(stdin_is_tty: bool, dev_tty_opens: bool, env: &[(&str, &str)]) -> (TerminalKind, bool) {
+pub fn classify(
+    stdin_is_tty: bool,
+    dev_tty_opens: bool,
+    env: &[(&str, &str)],
+) -> (TerminalKind, bool) {
     let kind = match (stdin_is_tty, dev_tty_opens) {
         (false, _) => TerminalKind::NotATty,
         (true, true) => TerminalKind::LocalTty,
@@ -384,7 +411,10 @@ mod tests {
     fn tty_07_classification() {
         assert_eq!(classify(true, true, &[]), (TerminalKind::LocalTty, false));
         assert_eq!(classify(false, true, &[]), (TerminalKind::NotATty, false));
-        assert_eq!(classify(true, false, &[("SSH_TTY", "/dev/pts/3")]), (TerminalKind::Unknown, true));
+        assert_eq!(
+            classify(true, false, &[("SSH_TTY", "/dev/pts/3")]),
+            (TerminalKind::Unknown, true)
+        );
     }
 
     #[test]
