@@ -12,8 +12,10 @@ use linx::ns::NsTarget;
 
 // One module per area; each has a clap `Subcommand` enum and `run`.
 mod caps;
+mod cgroup;
 mod doctor;
 mod link;
+mod mount;
 mod run;
 mod seccomp;
 mod sysctl;
@@ -55,6 +57,16 @@ enum Command {
     Seccomp {
         #[command(subcommand)]
         verb: seccomp::SeccompVerb,
+    },
+    /// The mount table.
+    Mount {
+        #[command(subcommand)]
+        verb: mount::MountVerb,
+    },
+    /// cgroup v2 helpers: stats, kill, freeze, thaw.
+    Cgroup {
+        #[command(subcommand)]
+        verb: cgroup::CgroupVerb,
     },
 }
 
@@ -130,5 +142,7 @@ fn run(cli: Cli) -> linx::Result<()> {
         Command::Caps { verb } => caps::run(verb),
         Command::Sysctl(args) => sysctl::run(args),
         Command::Seccomp { verb } => seccomp::run(verb),
+        Command::Mount { verb } => mount::run(verb),
+        Command::Cgroup { verb } => cgroup::run(verb),
     }
 }

@@ -1,16 +1,51 @@
-//! cgroup v2.
+//! cgroup v2: find the hierarchy, create and remove cgroups, place processes, set typed limits,
+//! enable controllers, freeze, kill, watch events and read statistics (see
+//! [cgroups(7)](https://man7.org/linux/man-pages/man7/cgroups.7.html) and the kernel's
+//! [cgroup v2 guide](https://docs.kernel.org/admin-guide/cgroup-v2.html)).
 //!
-//! This module currently locates the v2 hierarchy from mountinfo (never a hard-coded path) and
-//! reports which controllers it can use and why the others are unavailable (spec CG-01); cgroup
-//! management lands with the filesystem-and-resources issue.
+//! * [`hierarchy`] locates the v2 mount from mountinfo (never a hard-coded path) and explains
+//!   every controller it lacks — on hybrid hosts the controllers are bound to v1 hierarchies
+//!   (a controller can be attached to only one hierarchy at a time), so v2 sees none of them.
+//! * [`Cgroup`] is a directory fd plus its path; every control file is reached with `openat`
+//!   relative to it, and the fd is what `clone3(CLONE_INTO_CGROUP)` needs.
+//! * Values are typed ([`Limit`] with `max`, [`CpuMax`], [`CpuList`], [`IoMax`], [`Controller`]
+//!   …) and parsers ([`parse`]) keep unknown keys and skip malformed lines.
+//! * Waiting (freeze, kill, [`Watcher`]) is driven by `cgroup.events` notifications, not polling.
 //!
-//! On hybrid hosts the v2 hierarchy is mounted (often at `/sys/fs/cgroup/unified`) while the
-//! controllers are bound to v1 hierarchies; a controller can be attached to only one hierarchy at a
-//! time, so v2 sees none of them.
+//! Errors are [`crate::Error`]s of subsystem `cgroup` naming the file:
+//! `cgroup: write /sys/fs/cgroup/a/pids.max: EINVAL (errno 22)`.
+//!
+//! ```no_run
+//! use linx::cgroup::{Cgroup, Controller, CpuMax, Limit, RemoveOptions};
+//! let parent = Cgroup::create("jobs")?;
+//! parent.enable(&[Controller::Memory, Controller::Pids, Controller::Cpu])?.into_result()?;
+//! let job = parent.create_child("job-1")?;
+//! job.set_memory_max(Limit::parse_bytes("256M")?)?;
+//! job.set_cpu_max(CpuMax::new(Some(50_000), 100_000)?)?;
+//! job.add_process(4242)?;
+//! println!("{}", job.stats()?);
+//! job.remove_with(&RemoveOptions::default())?;
+//! # Ok::<(), linx::Error>(())
+//! ```
 
-use std::path::PathBuf;
+mod handle;
+pub mod parse;
+mod stats;
+mod values;
+mod watch;
 
-use crate::error::{Feature, Result, Subsystem};
+use std::path::{Path, PathBuf};
+
+pub use handle::{Cgroup, ControllerChange, RemoveOptions};
+pub use parse::{Events, Pressure, PsiLine};
+pub use stats::{CpuStat, IoStat, MemoryEvents, Stats, parse_io_stat};
+pub use values::{
+    CgroupType, Controller, CpuList, CpuMax, DevNum, IoMax, IoWeight, Limit, PIDS_MAX_LIMIT,
+    Partition, WEIGHT_RANGE,
+};
+pub use watch::{WatchEvent, Watcher};
+
+use crate::error::{Error, Feature, Result, Subsystem};
 use crate::mount::mountinfo::{self, MountEntry};
 use crate::probe::{Probe, Status};
 
@@ -66,20 +101,50 @@ pub fn find_v2_mount(entries: &[MountEntry]) -> Option<PathBuf> {
         .map(|e| e.mount_point.clone())
 }
 
+fn no_v2() -> Error {
+    Error::unsupported(
+        Subsystem::Cgroup,
+        Feature::CgroupV2,
+        "no cgroup2 filesystem is mounted",
+    )
+}
+
+/// The caller's cgroup2 mount point, from `/proc/thread-self/mountinfo`.
+///
+/// # Errors
+/// `Unsupported(CgroupV2)` when no cgroup2 filesystem is mounted; OS errors reading mountinfo.
+pub fn mount_point() -> Result<PathBuf> {
+    let entries = mountinfo::read("/proc/thread-self/mountinfo")?;
+    find_v2_mount(&entries).ok_or_else(no_v2)
+}
+
+/// The cgroup2 mount that contains the absolute `path` (the longest matching mount point), or
+/// `None` when it lies in none (while some cgroup2 mount exists).
+pub(crate) fn mount_containing(path: &Path) -> Result<Option<PathBuf>> {
+    let entries = mountinfo::read("/proc/thread-self/mountinfo")?;
+    if find_v2_mount(&entries).is_none() {
+        return Err(no_v2());
+    }
+    Ok(entries
+        .iter()
+        .filter(|e| e.fstype == "cgroup2" && path.starts_with(&e.mount_point))
+        .max_by_key(|e| e.mount_point.as_os_str().len())
+        .map(|e| e.mount_point.clone()))
+}
+
 /// Locates the v2 hierarchy and classifies every known controller.
 ///
 /// # Errors
 /// `Unsupported(CgroupV2)` when no cgroup2 filesystem is mounted; OS or protocol errors reading
 /// mountinfo.
 pub fn hierarchy() -> Result<Hierarchy> {
-    let entries = mountinfo::read("/proc/self/mountinfo")?;
-    let mount_point = find_v2_mount(&entries).ok_or_else(|| {
-        crate::Error::unsupported(
-            Subsystem::Cgroup,
-            Feature::CgroupV2,
-            "no cgroup2 filesystem is mounted",
-        )
-    })?;
+    hierarchy_at(&mount_point()?)
+}
+
+/// Classifies every known controller for the cgroup2 hierarchy mounted at `mount_point`.
+pub(crate) fn hierarchy_at(mount_point: &Path) -> Result<Hierarchy> {
+    let entries = mountinfo::read("/proc/thread-self/mountinfo")?;
+    let mount_point = mount_point.to_path_buf();
     let controllers: Vec<String> = std::fs::read_to_string(mount_point.join("cgroup.controllers"))
         .unwrap_or_default()
         .split_whitespace()
