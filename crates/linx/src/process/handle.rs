@@ -638,7 +638,7 @@ impl Parked {
     ///
     /// A filter whose verdict for `execve` (or `execveat`, for exec-by-fd) is neither Allow nor
     /// Log would kill or fail the program before it starts; it is refused here (checked with the
-    /// seccomp interpreter) unless `unchecked`. With [`InstallFlags::NEW_LISTENER`] the listener
+    /// seccomp interpreter) unless `unchecked`. With [`InstallFlags::NEW_LISTENER`](crate::seccomp::InstallFlags::NEW_LISTENER) the listener
     /// arrives with the running handle ([`Running::take_seccomp_listeners`]); the filter must then
     /// also allow `sendmsg` for the hand-off.
     ///
@@ -683,7 +683,7 @@ impl Parked {
 
     /// Installs a compiled seccomp filter in the parked child **now** (Linx's behaviour): it then
     /// also polices the child's remaining pre-exec steps. Returns the listener fd when
-    /// [`InstallFlags::NEW_LISTENER`] is set.
+    /// [`InstallFlags::NEW_LISTENER`](crate::seccomp::InstallFlags::NEW_LISTENER) is set.
     ///
     /// # Errors
     /// Stage `seccomp-install` with the kernel's errno; `KilledBeforeExec` if the filter kills the
