@@ -11,13 +11,19 @@ use clap::{Args, Parser, Subcommand};
 use linx::ns::NsTarget;
 
 // One module per area; each has a clap `Subcommand` enum and `run`.
+mod addr;
 mod caps;
 mod cgroup;
 mod doctor;
 mod link;
 mod mount;
+mod neigh;
+mod nexthop;
+mod route;
+mod rule;
 mod run;
 mod seccomp;
+mod stats;
 mod sysctl;
 
 #[derive(Parser)]
@@ -43,6 +49,36 @@ enum Command {
     Link {
         #[command(subcommand)]
         verb: link::LinkVerb,
+    },
+    /// Interface addresses (rtnetlink).
+    Addr {
+        #[command(subcommand)]
+        verb: addr::AddrVerb,
+    },
+    /// Routes (rtnetlink).
+    Route {
+        #[command(subcommand)]
+        verb: route::RouteVerb,
+    },
+    /// Nexthop objects (rtnetlink).
+    Nexthop {
+        #[command(subcommand)]
+        verb: nexthop::NexthopVerb,
+    },
+    /// Neighbours: ARP and NDP entries (rtnetlink).
+    Neigh {
+        #[command(subcommand)]
+        verb: neigh::NeighVerb,
+    },
+    /// Policy routing rules (rtnetlink).
+    Rule {
+        #[command(subcommand)]
+        verb: rule::RuleVerb,
+    },
+    /// Link statistics (rtnetlink).
+    Stats {
+        #[command(subcommand)]
+        verb: stats::StatsVerb,
     },
     /// Report which kernel features this host supports, and why not.
     Doctor(doctor::DoctorArgs),
@@ -138,6 +174,12 @@ fn run(cli: Cli) -> linx::Result<()> {
     match cli.command {
         Command::Run(_) | Command::Exec(_) => Ok(()),
         Command::Link { verb } => link::run(verb),
+        Command::Addr { verb } => addr::run(verb),
+        Command::Route { verb } => route::run(verb),
+        Command::Nexthop { verb } => nexthop::run(verb),
+        Command::Neigh { verb } => neigh::run(verb),
+        Command::Rule { verb } => rule::run(verb),
+        Command::Stats { verb } => stats::run(verb),
         Command::Doctor(args) => doctor::run(args),
         Command::Caps { verb } => caps::run(verb),
         Command::Sysctl(args) => sysctl::run(args),

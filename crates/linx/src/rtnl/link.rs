@@ -5,11 +5,20 @@
 
 use std::fmt;
 
-use crate::error::{Error, ProtocolKind, Result, Subsystem};
-use crate::netlink::wire::{self, MsgBuilder, RawAttr};
-use crate::netlink::{DEFAULT_DUMP_RETRIES, NetlinkSocket, Request};
+use std::os::fd::{AsRawFd, OwnedFd};
 
-use super::{RTM_GETLINK, RTM_NEWLINK};
+use crate::error::{Error, Operation, OsError, ProtocolKind, Result, Subsystem};
+use crate::netlink::wire::{self, MsgBuilder, RawAttr, flags};
+use crate::netlink::{DEFAULT_DUMP_RETRIES, NetlinkSocket, Request};
+use crate::ns::{NsKind, NsSet, NsTarget};
+use crate::types::Mac;
+
+use super::common::{check_ifname, input};
+use super::kinds::{
+    Bond, BondMode, Bridge, Ipvlan, IpvlanMode, KindResolved, LinkKind, Macvlan, MacvlanMode, Veth,
+    VethPeer, Vlan, Vrf, Vxlan,
+};
+use super::{RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, Rtnl};
 
 /// Size of `struct ifinfomsg`.
 pub const IFINFOMSG_LEN: usize = 16;
@@ -67,15 +76,25 @@ pub mod ifla {
     }
 }
 
-/// Names an attribute path inside an `RTM_*LINK` request (for extended-ack errors).
+/// Names an attribute path inside an `RTM_*LINK` request (for extended-ack errors); attributes
+/// inside `IFLA_INFO_DATA` are shown as numbers (see [`LinkKind::attr_namer`] for kind-aware
+/// names).
 pub fn attr_path_name(path: &[u16]) -> String {
+    link_path_name(path, |_| None)
+}
+
+/// Names an attribute path inside an `RTM_*LINK` request, using `data_name` for the attributes
+/// inside `IFLA_LINKINFO/IFLA_INFO_DATA`.
+pub fn link_path_name(path: &[u16], data_name: fn(u16) -> Option<&'static str>) -> String {
     let mut out = Vec::with_capacity(path.len());
     let mut in_linkinfo = false;
+    let mut in_data = false;
     for (i, &t) in path.iter().enumerate() {
         let name = if i == 0 {
             in_linkinfo = t == ifla::LINKINFO;
             top_level_name(t)
         } else if i == 1 && in_linkinfo {
+            in_data = t == ifla::info::DATA;
             match t {
                 ifla::info::KIND => Some("IFLA_INFO_KIND"),
                 ifla::info::DATA => Some("IFLA_INFO_DATA"),
@@ -84,6 +103,8 @@ pub fn attr_path_name(path: &[u16]) -> String {
                 ifla::info::SLAVE_DATA => Some("IFLA_INFO_SLAVE_DATA"),
                 _ => None,
             }
+        } else if i == 2 && in_data {
+            data_name(t)
         } else {
             None
         };
@@ -110,6 +131,8 @@ fn top_level_name(t: u16) -> Option<&'static str> {
         ifla::NET_NS_FD => "IFLA_NET_NS_FD",
         ifla::EXT_MASK => "IFLA_EXT_MASK",
         ifla::ALT_IFNAME => "IFLA_ALT_IFNAME",
+        ifla::PROP_LIST => "IFLA_PROP_LIST",
+        ifla::CARRIER => "IFLA_CARRIER",
         _ => return None,
     })
 }
@@ -427,6 +450,15 @@ impl Link {
         Ok(link)
     }
 
+    /// The link's kind with typed options ([`LinkKind`]); `None` when the link reports no
+    /// kind (e.g. `lo`, physical NICs). Kinds linx does not model, and data that does not
+    /// decode, come back as [`LinkKind::Generic`] with raw attributes.
+    pub fn kind_data(&self) -> Option<LinkKind> {
+        let info = self.info.as_ref()?;
+        let kind = info.kind.as_deref()?;
+        Some(LinkKind::decode(kind, &info.data))
+    }
+
     /// The link's kind (`veth`, `bridge` …), if it reports one.
     pub fn kind(&self) -> Option<&str> {
         self.info.as_ref()?.kind.as_deref()
@@ -620,6 +652,10 @@ fn request(b: MsgBuilder) -> Result<Request> {
     Ok(Request::new(b, "RTM_GETLINK")?.with_attr_namer(attr_path_name))
 }
 
+pub(crate) fn dump_request() -> Result<Request> {
+    request(get_request(0))
+}
+
 /// Dumps every link of the socket's namespace.
 pub fn list(sock: &mut NetlinkSocket) -> Result<Vec<Link>> {
     let req = request(get_request(0))?;
@@ -679,6 +715,1220 @@ pub fn get_by_index(sock: &mut NetlinkSocket, index: u32) -> Result<Link> {
     }
     let req = request(get_request(index))?;
     single(sock, &req).map_err(|e| e.with_context(|c| c.object = Some(format!("index {index}"))))
+}
+
+/// Names a link for an operation: by index or by name. Converts from `u32`, `&str`, `String`,
+/// [`IfName`](crate::types::IfName) and `&Link` (its index). Names are validated before any
+/// syscall (1..=15 bytes, no `/`, `:` or whitespace, not `.`/`..`).
+///
+/// ```
+/// use linx::rtnl::LinkRef;
+/// assert_eq!(LinkRef::from("v0"), LinkRef::Name("v0".into()));
+/// assert_eq!(LinkRef::from(3u32), LinkRef::Index(3));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LinkRef {
+    /// By interface index.
+    Index(u32),
+    /// By interface name.
+    Name(String),
+}
+
+impl LinkRef {
+    /// Checks the reference (index above 0, valid name) as an input error naming `argument`.
+    ///
+    /// # Errors
+    /// Input error naming the value.
+    pub fn validate(&self, argument: &'static str) -> Result<()> {
+        match self {
+            LinkRef::Index(0) => Err(input(argument, "0", "interface indexes start at 1")),
+            LinkRef::Index(_) => Ok(()),
+            LinkRef::Name(n) => check_ifname(argument, n),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            LinkRef::Index(i) => format!("index {i}"),
+            LinkRef::Name(n) => format!("{n:?}"),
+        }
+    }
+}
+
+impl std::fmt::Display for LinkRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkRef::Index(i) => write!(f, "{i}"),
+            LinkRef::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+impl From<u32> for LinkRef {
+    fn from(i: u32) -> LinkRef {
+        LinkRef::Index(i)
+    }
+}
+
+impl From<&str> for LinkRef {
+    fn from(n: &str) -> LinkRef {
+        LinkRef::Name(n.to_owned())
+    }
+}
+
+impl From<String> for LinkRef {
+    fn from(n: String) -> LinkRef {
+        LinkRef::Name(n)
+    }
+}
+
+impl From<&String> for LinkRef {
+    fn from(n: &String) -> LinkRef {
+        LinkRef::Name(n.clone())
+    }
+}
+
+impl From<crate::types::IfName> for LinkRef {
+    fn from(n: crate::types::IfName) -> LinkRef {
+        LinkRef::Name(n.as_str().to_owned())
+    }
+}
+
+impl From<&Link> for LinkRef {
+    fn from(l: &Link) -> LinkRef {
+        LinkRef::Index(l.index)
+    }
+}
+
+/// `IFALIASZ - 1`: the longest alias the kernel keeps.
+const MAX_ALIAS: usize = 255;
+
+fn check_alias(alias: &str) -> Result<()> {
+    if alias.len() > MAX_ALIAS || alias.contains('\0') {
+        return Err(input(
+            "interface alias",
+            alias,
+            "longer than 255 bytes or contains NUL",
+        ));
+    }
+    Ok(())
+}
+
+/// A link to create (`RTM_NEWLINK` with `NLM_F_CREATE | NLM_F_EXCL`): common attributes plus a
+/// typed [`LinkKind`]. See [ip-link(8)](https://man7.org/linux/man-pages/man8/ip-link.8.html).
+///
+/// ```no_run
+/// use linx::rtnl::{LinkSpec, Rtnl};
+/// use linx::rtnl::kinds::MacvlanMode;
+/// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+/// let v0 = rtnl.create_link(&LinkSpec::veth("v0", "v1").mtu(1400))?;
+/// rtnl.create_link(&LinkSpec::macvlan("mv0", "v1", MacvlanMode::Bridge).up())?;
+/// println!("{v0}");
+/// # Ok::<(), linx::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LinkSpec {
+    /// Name (the kernel picks one when absent).
+    pub name: Option<String>,
+    /// Kind and options.
+    pub kind: LinkKind,
+    /// MTU.
+    pub mtu: Option<u32>,
+    /// Hardware address.
+    pub address: Option<Mac>,
+    /// Master (bridge, bond, vrf).
+    pub master: Option<LinkRef>,
+    /// Parent link (`IFLA_LINK`: the lower device of macvlan, ipvlan, vlan …).
+    pub parent: Option<LinkRef>,
+    /// Create the link directly in this network namespace (`IFLA_NET_NS_FD`).
+    pub netns: Option<NsTarget>,
+    /// Bring it up on creation.
+    pub up: bool,
+    /// Transmit queue length.
+    pub txqlen: Option<u32>,
+    /// Alias.
+    pub alias: Option<String>,
+    /// Interface group.
+    pub group: Option<u32>,
+}
+
+impl LinkSpec {
+    /// A link named `name` of `kind`.
+    pub fn new(name: &str, kind: LinkKind) -> LinkSpec {
+        LinkSpec {
+            name: Some(name.to_owned()),
+            kind,
+            mtu: None,
+            address: None,
+            master: None,
+            parent: None,
+            netns: None,
+            up: false,
+            txqlen: None,
+            alias: None,
+            group: None,
+        }
+    }
+
+    /// A veth pair `name` ↔ `peer`.
+    pub fn veth(name: &str, peer: &str) -> LinkSpec {
+        LinkSpec::new(
+            name,
+            LinkKind::Veth(Veth {
+                peer: Some(VethPeer::named(peer)),
+            }),
+        )
+    }
+
+    /// A veth pair with a fully specified peer (namespace, address, MTU).
+    pub fn veth_with_peer(name: &str, peer: VethPeer) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Veth(Veth { peer: Some(peer) }))
+    }
+
+    /// A bridge with default options.
+    pub fn bridge(name: &str) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Bridge(Bridge::default()))
+    }
+
+    /// A dummy link.
+    pub fn dummy(name: &str) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Dummy)
+    }
+
+    /// A macvlan on `parent`.
+    pub fn macvlan(name: &str, parent: impl Into<LinkRef>, mode: MacvlanMode) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Macvlan(Macvlan::mode(mode))).parent(parent)
+    }
+
+    /// A macvtap on `parent` (its character device is `/dev/tap<ifindex>`).
+    pub fn macvtap(name: &str, parent: impl Into<LinkRef>, mode: MacvlanMode) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Macvtap(Macvlan::mode(mode))).parent(parent)
+    }
+
+    /// An ipvlan on `parent`.
+    pub fn ipvlan(name: &str, parent: impl Into<LinkRef>, mode: IpvlanMode) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Ipvlan(Ipvlan::mode(mode))).parent(parent)
+    }
+
+    /// An 802.1Q vlan `id` on `parent`.
+    pub fn vlan(name: &str, parent: impl Into<LinkRef>, id: u16) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Vlan(Vlan::id(id))).parent(parent)
+    }
+
+    /// A vxlan.
+    pub fn vxlan(name: &str, options: Vxlan) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Vxlan(options))
+    }
+
+    /// A bond.
+    pub fn bond(name: &str, mode: BondMode) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Bond(Bond::mode(mode)))
+    }
+
+    /// A vrf bound to `table`.
+    pub fn vrf(name: &str, table: u32) -> LinkSpec {
+        LinkSpec::new(
+            name,
+            LinkKind::Vrf(Vrf {
+                table: Some(table),
+                other: Vec::new(),
+            }),
+        )
+    }
+
+    /// Any kind with raw `IFLA_INFO_DATA` attributes (the escape hatch).
+    pub fn generic(name: &str, kind: &str, data: Vec<RawAttr>) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::generic(kind, data))
+    }
+
+    /// Sets the MTU.
+    pub fn mtu(mut self, mtu: u32) -> Self {
+        self.mtu = Some(mtu);
+        self
+    }
+
+    /// Sets the hardware address.
+    pub fn address(mut self, mac: Mac) -> Self {
+        self.address = Some(mac);
+        self
+    }
+
+    /// Sets the master.
+    pub fn master(mut self, master: impl Into<LinkRef>) -> Self {
+        self.master = Some(master.into());
+        self
+    }
+
+    /// Sets the parent link.
+    pub fn parent(mut self, parent: impl Into<LinkRef>) -> Self {
+        self.parent = Some(parent.into());
+        self
+    }
+
+    /// Creates the link in `target`'s network namespace.
+    pub fn netns(mut self, target: NsTarget) -> Self {
+        self.netns = Some(target);
+        self
+    }
+
+    /// Brings the link up on creation.
+    pub fn up(mut self) -> Self {
+        self.up = true;
+        self
+    }
+
+    /// Sets the transmit queue length.
+    pub fn txqlen(mut self, q: u32) -> Self {
+        self.txqlen = Some(q);
+        self
+    }
+
+    /// Sets the alias.
+    pub fn alias(mut self, alias: &str) -> Self {
+        self.alias = Some(alias.to_owned());
+        self
+    }
+
+    /// Checks every value before anything is sent.
+    ///
+    /// # Errors
+    /// Input errors naming the value: invalid names, MTU 0, VLAN id out of range, VNI ≥ 2^24,
+    /// vxlan without a port, a kind that needs a parent without one, an alias over 255 bytes.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(n) = &self.name {
+            check_ifname("interface name", n)?;
+        }
+        if self.mtu == Some(0) {
+            return Err(input("MTU", "0", "must be positive"));
+        }
+        if let Some(m) = &self.master {
+            m.validate("master interface")?;
+        }
+        if let Some(p) = &self.parent {
+            p.validate("parent interface")?;
+        }
+        if let Some(a) = &self.alias {
+            check_alias(a)?;
+        }
+        self.kind.validate()?;
+        let needs_parent = matches!(
+            self.kind,
+            LinkKind::Macvlan(_)
+                | LinkKind::Macvtap(_)
+                | LinkKind::Ipvlan(_)
+                | LinkKind::Ipvtap(_)
+                | LinkKind::Vlan(_)
+        );
+        if needs_parent && self.parent.is_none() {
+            return Err(input(
+                "parent interface",
+                "none",
+                format!("a {} link needs a parent link", self.kind.kind_name()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds the `RTM_NEWLINK` request from already-resolved indexes and fds (pure; used by
+    /// [`Rtnl::create_link`] and by tests).
+    ///
+    /// # Errors
+    /// Input errors of [`validate`](Self::validate) and attributes over the 16-bit limit.
+    pub fn request(&self, r: &LinkResolved) -> Result<Request> {
+        self.validate()?;
+        let mut h = [0u8; IFINFOMSG_LEN];
+        if self.up {
+            h[8..12].copy_from_slice(&LinkFlags::UP.bits().to_ne_bytes());
+            h[12..16].copy_from_slice(&LinkFlags::UP.bits().to_ne_bytes());
+        }
+        let mut b = MsgBuilder::new(RTM_NEWLINK, flags::CREATE | flags::EXCL | flags::ECHO);
+        b.push_header(&h);
+        if let Some(n) = &self.name {
+            b.attr_str(ifla::IFNAME, n);
+        }
+        if let Some(m) = self.mtu {
+            b.attr_u32(ifla::MTU, m);
+        }
+        if let Some(a) = self.address {
+            b.attr(ifla::ADDRESS, &a.octets());
+        }
+        if let Some(q) = self.txqlen {
+            b.attr_u32(ifla::TXQLEN, q);
+        }
+        if let Some(p) = r.parent.or(index_of(&self.parent)) {
+            b.attr_u32(ifla::LINK, p);
+        }
+        if let Some(m) = r.master.or(index_of(&self.master)) {
+            b.attr_u32(ifla::MASTER, m);
+        }
+        if let Some(g) = self.group {
+            b.attr_u32(ifla::GROUP, g);
+        }
+        if let Some(a) = &self.alias {
+            b.attr_str(ifla::IFALIAS, a);
+        }
+        if let Some(fd) = r.netns_fd {
+            b.attr_u32(ifla::NET_NS_FD, fd as u32);
+        }
+        self.kind.encode_linkinfo(&mut b, &r.kind);
+        Ok(Request::new(b, "RTM_NEWLINK")?.with_attr_namer(self.kind.attr_namer()))
+    }
+}
+
+fn index_of(r: &Option<LinkRef>) -> Option<u32> {
+    match r {
+        Some(LinkRef::Index(i)) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Indexes and fds resolved before a link request is encoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkResolved {
+    /// Master index.
+    pub master: Option<u32>,
+    /// Parent index.
+    pub parent: Option<u32>,
+    /// Namespace fd for `IFLA_NET_NS_FD`.
+    pub netns_fd: Option<i32>,
+    /// What the kind needs.
+    pub kind: KindResolved,
+}
+
+/// Where to move a link ([`LinkChange::netns`], [`Rtnl::move_link`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum NetnsDest {
+    /// A namespace target: opened as a namespace fd (`IFLA_NET_NS_FD`). Prefer this: a pidfd-
+    /// or path-based target cannot be redirected by pid reuse.
+    Target(NsTarget),
+    /// The network namespace of a process by bare pid (`IFLA_NET_NS_PID`).
+    Pid(i32),
+}
+
+/// Changes to an existing link, sent as one minimal `RTM_NEWLINK` carrying only what is set.
+///
+/// Up/down, promiscuous and ARP changes set the matching bit in `ifi_change`, so no other flag is
+/// touched. See [ip-link(8)](https://man7.org/linux/man-pages/man8/ip-link.8.html) `set`.
+///
+/// ```no_run
+/// use linx::rtnl::{LinkChange, Rtnl};
+/// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+/// rtnl.set_link("v0", &LinkChange::new().mtu(1400).up(true))?;
+/// # Ok::<(), linx::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct LinkChange {
+    /// Administrative state (`IFF_UP`).
+    pub up: Option<bool>,
+    /// Promiscuous mode (`IFF_PROMISC`).
+    pub promisc: Option<bool>,
+    /// ARP on (clears `IFF_NOARP`) or off (sets it).
+    pub arp: Option<bool>,
+    /// MTU.
+    pub mtu: Option<u32>,
+    /// New name.
+    pub name: Option<String>,
+    /// Hardware address.
+    pub address: Option<Mac>,
+    /// `Some(Some(m))` enslaves to `m`, `Some(None)` releases (`nomaster`).
+    pub master: Option<Option<LinkRef>>,
+    /// Move to another network namespace.
+    pub netns: Option<NetnsDest>,
+    /// Transmit queue length.
+    pub txqlen: Option<u32>,
+    /// Alias (empty removes it).
+    pub alias: Option<String>,
+    /// Interface group.
+    pub group: Option<u32>,
+    /// Carrier (drivers that support it, e.g. dummy).
+    pub carrier: Option<bool>,
+}
+
+impl LinkChange {
+    /// No change.
+    pub fn new() -> LinkChange {
+        LinkChange::default()
+    }
+
+    /// Sets up or down.
+    pub fn up(mut self, up: bool) -> Self {
+        self.up = Some(up);
+        self
+    }
+
+    /// Sets the MTU.
+    pub fn mtu(mut self, mtu: u32) -> Self {
+        self.mtu = Some(mtu);
+        self
+    }
+
+    /// Renames.
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+
+    /// Sets the hardware address.
+    pub fn address(mut self, mac: Mac) -> Self {
+        self.address = Some(mac);
+        self
+    }
+
+    /// Enslaves to `master`.
+    pub fn master(mut self, master: impl Into<LinkRef>) -> Self {
+        self.master = Some(Some(master.into()));
+        self
+    }
+
+    /// Releases from its master.
+    pub fn nomaster(mut self) -> Self {
+        self.master = Some(None);
+        self
+    }
+
+    /// Moves into another namespace.
+    pub fn netns(mut self, dest: NetnsDest) -> Self {
+        self.netns = Some(dest);
+        self
+    }
+
+    /// Sets the transmit queue length.
+    pub fn txqlen(mut self, q: u32) -> Self {
+        self.txqlen = Some(q);
+        self
+    }
+
+    /// Sets (or with `""` removes) the alias.
+    pub fn alias(mut self, alias: &str) -> Self {
+        self.alias = Some(alias.to_owned());
+        self
+    }
+
+    /// Sets promiscuous mode.
+    pub fn promisc(mut self, on: bool) -> Self {
+        self.promisc = Some(on);
+        self
+    }
+
+    /// Turns ARP on or off.
+    pub fn arp(mut self, on: bool) -> Self {
+        self.arp = Some(on);
+        self
+    }
+
+    /// Sets the interface group.
+    pub fn group(mut self, group: u32) -> Self {
+        self.group = Some(group);
+        self
+    }
+
+    /// Sets the carrier.
+    pub fn carrier(mut self, on: bool) -> Self {
+        self.carrier = Some(on);
+        self
+    }
+
+    /// Checks every value before anything is sent.
+    ///
+    /// # Errors
+    /// Input errors naming the value.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(n) = &self.name {
+            check_ifname("new interface name", n)?;
+        }
+        if self.mtu == Some(0) {
+            return Err(input("MTU", "0", "must be positive"));
+        }
+        if let Some(Some(m)) = &self.master {
+            m.validate("master interface")?;
+        }
+        if let Some(a) = &self.alias {
+            check_alias(a)?;
+        }
+        if let Some(NetnsDest::Pid(p)) = self.netns
+            && p <= 0
+        {
+            return Err(input("pid", p.to_string(), "must be positive"));
+        }
+        Ok(())
+    }
+
+    /// Builds the request for the link with `index` (or, when `index` is 0, the link named
+    /// `name`), with the master index and namespace fd already resolved (pure).
+    ///
+    /// # Errors
+    /// Input errors of [`validate`](Self::validate).
+    pub fn request(
+        &self,
+        index: u32,
+        name: Option<&str>,
+        master: Option<u32>,
+        netns_fd: Option<i32>,
+    ) -> Result<Request> {
+        self.validate()?;
+        let mut fl = LinkFlags::empty();
+        let mut change = LinkFlags::empty();
+        if let Some(up) = self.up {
+            change |= LinkFlags::UP;
+            fl.set(LinkFlags::UP, up);
+        }
+        if let Some(p) = self.promisc {
+            change |= LinkFlags::PROMISC;
+            fl.set(LinkFlags::PROMISC, p);
+        }
+        if let Some(arp) = self.arp {
+            change |= LinkFlags::NOARP;
+            fl.set(LinkFlags::NOARP, !arp);
+        }
+        let mut b = MsgBuilder::new(RTM_NEWLINK, 0);
+        b.push_header(&ifinfomsg_with(index, fl.bits(), change.bits()));
+        if index == 0
+            && let Some(n) = name
+        {
+            b.attr_str(ifla::IFNAME, n);
+        }
+        if let Some(n) = &self.name {
+            b.attr_str(ifla::IFNAME, n);
+        }
+        if let Some(m) = self.mtu {
+            b.attr_u32(ifla::MTU, m);
+        }
+        if let Some(a) = self.address {
+            b.attr(ifla::ADDRESS, &a.octets());
+        }
+        if let Some(q) = self.txqlen {
+            b.attr_u32(ifla::TXQLEN, q);
+        }
+        match &self.master {
+            Some(None) => {
+                b.attr_u32(ifla::MASTER, 0);
+            }
+            Some(Some(m)) => {
+                if let Some(i) = master.or(index_of(&Some(m.clone()))) {
+                    b.attr_u32(ifla::MASTER, i);
+                }
+            }
+            None => {}
+        }
+        if let Some(a) = &self.alias {
+            b.attr_str(ifla::IFALIAS, a);
+        }
+        if let Some(g) = self.group {
+            b.attr_u32(ifla::GROUP, g);
+        }
+        if let Some(c) = self.carrier {
+            b.attr_u8(ifla::CARRIER, u8::from(c));
+        }
+        match &self.netns {
+            Some(NetnsDest::Pid(p)) => {
+                b.attr_u32(ifla::NET_NS_PID, *p as u32);
+            }
+            Some(NetnsDest::Target(_)) => {
+                if let Some(fd) = netns_fd {
+                    b.attr_u32(ifla::NET_NS_FD, fd as u32);
+                }
+            }
+            None => {}
+        }
+        Ok(Request::new(b, "RTM_NEWLINK")?.with_attr_namer(attr_path_name))
+    }
+}
+
+fn ifinfomsg_with(index: u32, fl: u32, change: u32) -> [u8; IFINFOMSG_LEN] {
+    let mut h = ifinfomsg(index);
+    h[8..12].copy_from_slice(&fl.to_ne_bytes());
+    h[12..16].copy_from_slice(&change.to_ne_bytes());
+    h
+}
+
+/// What to dump in [`Rtnl::links_filtered`]: links of a kind and/or under a master.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkFilter {
+    /// Only links of this `IFLA_INFO_KIND`.
+    pub kind: Option<String>,
+    /// Only ports of this master.
+    pub master: Option<LinkRef>,
+}
+
+impl LinkFilter {
+    /// Links of `kind`.
+    pub fn kind(kind: &str) -> LinkFilter {
+        LinkFilter {
+            kind: Some(kind.to_owned()),
+            master: None,
+        }
+    }
+
+    /// Ports of `master`.
+    pub fn master(master: impl Into<LinkRef>) -> LinkFilter {
+        LinkFilter {
+            kind: None,
+            master: Some(master.into()),
+        }
+    }
+
+    fn matches(&self, l: &Link, master: Option<u32>) -> bool {
+        self.kind.as_deref().is_none_or(|k| l.kind() == Some(k))
+            && master.is_none_or(|m| l.master == Some(m))
+    }
+}
+
+/// The character device of a macvtap link: `/dev/tap<ifindex>` (created by udev/devtmpfs from
+/// `/sys/class/net/<name>/macvtap/tap<ifindex>/dev`).
+pub fn macvtap_device_path(index: u32) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("/dev/tap{index}"))
+}
+
+/// A tun or tap device to create through `/dev/net/tun` (`TUNSETIFF`, then optionally
+/// `TUNSETOWNER`, `TUNSETGROUP`, `TUNSETPERSIST`); see the kernel's
+/// [tuntap documentation](https://docs.kernel.org/networking/tuntap.html).
+///
+/// ```no_run
+/// use linx::rtnl::TunSpec;
+/// let tap = TunSpec::tap("tap0").persist(true).owner(1000).create(&linx::ns::NsTarget::Current)?;
+/// assert_eq!(tap.name, "tap0");
+/// # Ok::<(), linx::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TunSpec {
+    /// Name (the kernel picks `tunN`/`tapN` when absent).
+    pub name: Option<String>,
+    /// TAP (Ethernet frames) instead of TUN (IP packets).
+    pub tap: bool,
+    /// Keep the packet-information header (off by default: `IFF_NO_PI`).
+    pub packet_info: bool,
+    /// Multi-queue (`IFF_MULTI_QUEUE`).
+    pub multi_queue: bool,
+    /// Virtio-net header (`IFF_VNET_HDR`).
+    pub vnet_hdr: bool,
+    /// Number of queue fds to open (≥ 1; more than 1 needs `multi_queue`).
+    pub queues: usize,
+    /// Persistent: the device outlives the fds.
+    pub persist: bool,
+    /// Owner uid.
+    pub owner: Option<u32>,
+    /// Owner gid.
+    pub group: Option<u32>,
+}
+
+/// A created tun/tap device: its name and the open queue fds (empty for a persistent device
+/// whose fds were closed: see [`TunSpec::create`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Tun {
+    /// The interface name.
+    pub name: String,
+    /// One fd per queue; reading gives packets/frames, writing injects them.
+    pub queues: Vec<OwnedFd>,
+}
+
+const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+const TUNSETPERSIST: libc::c_ulong = 0x4004_54cb;
+const TUNSETOWNER: libc::c_ulong = 0x4004_54cc;
+const TUNSETGROUP: libc::c_ulong = 0x4004_54ce;
+const IFF_TUN: u16 = 0x1;
+const IFF_TAP: u16 = 0x2;
+const IFF_MULTI_QUEUE: u16 = 0x100;
+const IFF_NO_PI: u16 = 0x1000;
+const IFF_VNET_HDR: u16 = 0x4000;
+
+impl TunSpec {
+    /// A TUN device.
+    pub fn tun(name: &str) -> TunSpec {
+        TunSpec {
+            name: Some(name.to_owned()),
+            queues: 1,
+            ..TunSpec::default()
+        }
+    }
+
+    /// A TAP device.
+    pub fn tap(name: &str) -> TunSpec {
+        TunSpec {
+            name: Some(name.to_owned()),
+            tap: true,
+            queues: 1,
+            ..TunSpec::default()
+        }
+    }
+
+    /// Makes it persistent.
+    pub fn persist(mut self, on: bool) -> Self {
+        self.persist = on;
+        self
+    }
+
+    /// Sets the owner uid.
+    pub fn owner(mut self, uid: u32) -> Self {
+        self.owner = Some(uid);
+        self
+    }
+
+    /// Sets the owner gid.
+    pub fn group(mut self, gid: u32) -> Self {
+        self.group = Some(gid);
+        self
+    }
+
+    /// Opens `n` queues (sets multi-queue when `n > 1`).
+    pub fn queues(mut self, n: usize) -> Self {
+        self.queues = n;
+        if n > 1 {
+            self.multi_queue = true;
+        }
+        self
+    }
+
+    /// The `ifr_flags` word.
+    pub fn ifr_flags(&self) -> u16 {
+        let mut f = if self.tap { IFF_TAP } else { IFF_TUN };
+        if !self.packet_info {
+            f |= IFF_NO_PI;
+        }
+        if self.multi_queue {
+            f |= IFF_MULTI_QUEUE;
+        }
+        if self.vnet_hdr {
+            f |= IFF_VNET_HDR;
+        }
+        f
+    }
+
+    /// Checks the values before anything is opened.
+    ///
+    /// # Errors
+    /// Input errors for a bad name, zero queues, or several queues without multi-queue.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(n) = &self.name {
+            check_ifname("interface name", n)?;
+        }
+        if self.queues == 0 {
+            return Err(input("tun queues", "0", "at least one queue is needed"));
+        }
+        if self.queues > 1 && !self.multi_queue {
+            return Err(input(
+                "tun queues",
+                self.queues.to_string(),
+                "more than one queue needs multi_queue",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates the device inside `target`'s network namespace (`/dev/net/tun` is opened on a
+    /// thread in that namespace: a tun device belongs to the namespace its fd was opened in).
+    /// For a persistent device the queue fds are returned too; dropping them leaves the device.
+    ///
+    /// # Errors
+    /// Input errors of [`validate`](Self::validate); OS errors of `open` and the ioctls, naming
+    /// the interface (`EBUSY` when the name is taken).
+    #[doc(alias = "TUNSETIFF")]
+    pub fn create(&self, target: &NsTarget) -> Result<Tun> {
+        self.validate()?;
+        target.run(NsSet::NET, || self.create_here())?
+    }
+
+    fn create_here(&self) -> Result<Tun> {
+        let os = |op, e, name: &str| -> Error {
+            OsError::new(Subsystem::Netlink, op, e)
+                .interface(name.to_owned())
+                .into()
+        };
+        let mut name = self.name.clone().unwrap_or_default();
+        let mut queues = Vec::with_capacity(self.queues);
+        for q in 0..self.queues {
+            let fd = rustix::fs::open(
+                "/dev/net/tun",
+                rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .map_err(|e| {
+                Error::from(
+                    OsError::new(Subsystem::Netlink, Operation::Open, e).path("/dev/net/tun"),
+                )
+            })?;
+            let mut ifr = [0u8; 40];
+            ifr[..name.len()].copy_from_slice(name.as_bytes());
+            ifr[16..18].copy_from_slice(&self.ifr_flags().to_ne_bytes());
+            // SAFETY: TUNSETIFF reads and writes a 40-byte `struct ifreq` we own.
+            let r = unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETIFF as _, ifr.as_mut_ptr()) };
+            if r < 0 {
+                return Err(os(Operation::Ioctl("TUNSETIFF"), last_errno(), &name));
+            }
+            if q == 0 {
+                let end = ifr[..16].iter().position(|&c| c == 0).unwrap_or(16);
+                name = String::from_utf8_lossy(&ifr[..end]).into_owned();
+                for (req, label, v) in [
+                    (TUNSETOWNER, "TUNSETOWNER", self.owner),
+                    (TUNSETGROUP, "TUNSETGROUP", self.group),
+                    (TUNSETPERSIST, "TUNSETPERSIST", self.persist.then_some(1)),
+                ] {
+                    if let Some(v) = v {
+                        // SAFETY: these ioctls take their argument by value.
+                        let r =
+                            unsafe { libc::ioctl(fd.as_raw_fd(), req as _, v as libc::c_ulong) };
+                        if r < 0 {
+                            return Err(os(Operation::Ioctl(label), last_errno(), &name));
+                        }
+                    }
+                }
+            }
+            queues.push(fd);
+        }
+        Ok(Tun { name, queues })
+    }
+}
+
+fn last_errno() -> rustix::io::Errno {
+    rustix::io::Errno::from_raw_os_error(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO),
+    )
+}
+
+/// `RTM_NEWLINKPROP`.
+pub const RTM_NEWLINKPROP: u16 = 108;
+/// `RTM_DELLINKPROP`.
+pub const RTM_DELLINKPROP: u16 = 109;
+
+impl Rtnl {
+    /// Resolves a link reference to its index (a `RTM_GETLINK` for names). `argument` names the
+    /// role in errors: an unknown name gives `ENODEV` with context `no such <argument> "x"`.
+    ///
+    /// # Errors
+    /// Input error for an invalid reference; `ENODEV` naming the interface.
+    pub fn link_index(&mut self, link: impl Into<LinkRef>) -> Result<u32> {
+        self.resolve(&link.into(), "interface")
+    }
+
+    pub(crate) fn resolve(&mut self, r: &LinkRef, role: &'static str) -> Result<u32> {
+        r.validate(role)?;
+        match r {
+            LinkRef::Index(i) => Ok(*i),
+            LinkRef::Name(n) => get_by_name(&mut self.sock, n)
+                .map(|l| l.index)
+                .map_err(|e| {
+                    if e.errno() == Some(rustix::io::Errno::NODEV) {
+                        e.with_context(|c| {
+                            c.interface = None;
+                            c.object = Some(format!("no such {role} {n:?}"));
+                        })
+                    } else {
+                        e
+                    }
+                }),
+        }
+    }
+
+    /// Gets one link by reference.
+    ///
+    /// # Errors
+    /// As [`link_by_name`](Self::link_by_name) / [`link_by_index`](Self::link_by_index).
+    pub fn link(&mut self, link: impl Into<LinkRef>) -> Result<Link> {
+        match link.into() {
+            LinkRef::Index(i) => self.link_by_index(i),
+            LinkRef::Name(n) => self.link_by_name(&n),
+        }
+    }
+
+    /// Creates a link (`RTM_NEWLINK` with `NLM_F_CREATE | NLM_F_EXCL`) and returns it as the
+    /// kernel reports it (from the kernel's echo, or a follow-up get by name — in the link's
+    /// target namespace when [`LinkSpec::netns`] is set).
+    ///
+    /// Names of master, parent and vxlan underlay are resolved first (an unknown one gives
+    /// `ENODEV` with context `no such parent interface "x"`); namespace targets are opened as fds.
+    ///
+    /// # Errors
+    /// Input errors of [`LinkSpec::validate`] before any syscall; `EEXIST` when the name is
+    /// taken; `EOPNOTSUPP` with "Unknown device type" when the kind's driver is missing; other
+    /// kernel refusals with the extended-ack text and attribute path.
+    pub fn create_link(&mut self, spec: &LinkSpec) -> Result<Link> {
+        spec.validate()?;
+        let mut r = LinkResolved::default();
+        if let Some(m) = &spec.master {
+            r.master = Some(self.resolve(m, "master interface")?);
+        }
+        if let Some(p) = &spec.parent {
+            r.parent = Some(self.resolve(p, "parent interface")?);
+        }
+        if let LinkKind::Vxlan(v) = &spec.kind
+            && let Some(u) = &v.underlay
+        {
+            r.kind.underlay = Some(self.resolve(u, "underlay interface")?);
+        }
+        let netns_fd = spec
+            .netns
+            .as_ref()
+            .map(|t| t.open(NsKind::Net))
+            .transpose()?;
+        r.netns_fd = netns_fd.as_ref().map(AsRawFd::as_raw_fd);
+        let peer_fd = match &spec.kind {
+            LinkKind::Veth(Veth {
+                peer: Some(VethPeer { netns: Some(t), .. }),
+            }) => Some(t.open(NsKind::Net)?),
+            _ => None,
+        };
+        r.kind.peer_netns_fd = peer_fd.as_ref().map(AsRawFd::as_raw_fd);
+        let req = spec.request(&r)?;
+        let name_ctx = spec.name.clone();
+        let msgs = self.sock.request(&req).map_err(|e| {
+            e.with_context(|c| {
+                if let Some(n) = &name_ctx {
+                    c.interface = Some(n.clone());
+                }
+            })
+        })?;
+        drop((netns_fd, peer_fd));
+        let echoed = msgs
+            .iter()
+            .filter(|m| m.header.msg_type == RTM_NEWLINK)
+            .filter_map(|m| Link::decode(&m.payload).ok())
+            .find(|l| spec.name.as_deref().is_none_or(|n| l.name == n));
+        if let Some(l) = echoed {
+            return Ok(l);
+        }
+        let Some(name) = &spec.name else {
+            return Err(Error::protocol(
+                Subsystem::Netlink,
+                ProtocolKind::UnexpectedMessage,
+                "the kernel did not echo the new link and it has no name to look it up by",
+            ));
+        };
+        match &spec.netns {
+            Some(t) => Rtnl::open(t)?.link_by_name(name),
+            None => self.link_by_name(name),
+        }
+    }
+
+    /// Deletes a link (`RTM_DELLINK`) by name or index. Deleting one end of a veth pair deletes
+    /// both.
+    ///
+    /// # Errors
+    /// Input error for an invalid reference; `ENODEV` naming the interface.
+    pub fn delete_link(&mut self, link: impl Into<LinkRef>) -> Result<()> {
+        let link = link.into();
+        link.validate("interface")?;
+        let mut b = MsgBuilder::new(RTM_DELLINK, 0);
+        match &link {
+            LinkRef::Index(i) => {
+                b.push_header(&ifinfomsg(*i));
+            }
+            LinkRef::Name(n) => {
+                b.push_header(&ifinfomsg(0));
+                b.attr_str(ifla::IFNAME, n);
+            }
+        }
+        let req = Request::new(b, "RTM_DELLINK")?.with_attr_namer(attr_path_name);
+        self.sock
+            .request_ack(&req)
+            .map_err(|e| link_context(e, &link))
+    }
+
+    /// Applies `change` to a link in one `RTM_NEWLINK` carrying only the changed attributes.
+    ///
+    /// # Errors
+    /// Input errors of [`LinkChange::validate`]; `ENODEV` naming the interface (or the master);
+    /// kernel refusals with extended-ack text.
+    pub fn set_link(&mut self, link: impl Into<LinkRef>, change: &LinkChange) -> Result<()> {
+        let link = link.into();
+        link.validate("interface")?;
+        change.validate()?;
+        let master = match &change.master {
+            Some(Some(m)) => Some(self.resolve(m, "master interface")?),
+            _ => None,
+        };
+        let netns_fd = match &change.netns {
+            Some(NetnsDest::Target(t)) => Some(t.open(NsKind::Net)?),
+            _ => None,
+        };
+        let (index, name) = match &link {
+            LinkRef::Index(i) => (*i, None),
+            // A rename needs the index; otherwise the kernel looks the name up itself.
+            LinkRef::Name(n) if change.name.is_some() => (self.resolve(&link, "interface")?, None),
+            LinkRef::Name(n) => (0, Some(n.as_str())),
+        };
+        let req = change.request(
+            index,
+            name,
+            master,
+            netns_fd.as_ref().map(AsRawFd::as_raw_fd),
+        )?;
+        self.sock
+            .request_ack(&req)
+            .map_err(|e| link_context(e, &link))
+    }
+
+    /// Sets a link up (`IFF_UP` with the change mask: no other flag is touched).
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_up(&mut self, link: impl Into<LinkRef>) -> Result<()> {
+        self.set_link(link, &LinkChange::new().up(true))
+    }
+
+    /// Sets a link down.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_down(&mut self, link: impl Into<LinkRef>) -> Result<()> {
+        self.set_link(link, &LinkChange::new().up(false))
+    }
+
+    /// Sets the MTU.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link); `EINVAL` outside the device's min/max MTU.
+    pub fn set_mtu(&mut self, link: impl Into<LinkRef>, mtu: u32) -> Result<()> {
+        self.set_link(link, &LinkChange::new().mtu(mtu))
+    }
+
+    /// Renames a link (it must be down for most drivers).
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_name(&mut self, link: impl Into<LinkRef>, name: &str) -> Result<()> {
+        self.set_link(link, &LinkChange::new().name(name))
+    }
+
+    /// Sets the hardware address.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_address(&mut self, link: impl Into<LinkRef>, mac: Mac) -> Result<()> {
+        self.set_link(link, &LinkChange::new().address(mac))
+    }
+
+    /// Enslaves a link to `master` (bridge, bond, vrf). Bond ports must be down first.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_master(
+        &mut self,
+        link: impl Into<LinkRef>,
+        master: impl Into<LinkRef>,
+    ) -> Result<()> {
+        self.set_link(link, &LinkChange::new().master(master))
+    }
+
+    /// Releases a link from its master.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_nomaster(&mut self, link: impl Into<LinkRef>) -> Result<()> {
+        self.set_link(link, &LinkChange::new().nomaster())
+    }
+
+    /// Moves a link into another network namespace. Its index may change there: look it up by
+    /// name in the target namespace afterwards.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link), plus the target's namespace errors.
+    pub fn move_link(&mut self, link: impl Into<LinkRef>, dest: NetnsDest) -> Result<()> {
+        self.set_link(link, &LinkChange::new().netns(dest))
+    }
+
+    /// Sets the transmit queue length.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_txqlen(&mut self, link: impl Into<LinkRef>, q: u32) -> Result<()> {
+        self.set_link(link, &LinkChange::new().txqlen(q))
+    }
+
+    /// Sets (or with `""` removes) the alias.
+    ///
+    /// # Errors
+    /// As [`set_link`](Self::set_link).
+    pub fn set_alias(&mut self, link: impl Into<LinkRef>, alias: &str) -> Result<()> {
+        self.set_link(link, &LinkChange::new().alias(alias))
+    }
+
+    /// Adds (`RTM_NEWLINKPROP`) or removes (`RTM_DELLINKPROP`) an alternative name.
+    ///
+    /// # Errors
+    /// Input error for an invalid reference or an alternative name that is empty, over 127 bytes
+    /// or contains NUL; kernel refusals (`EEXIST`, `ENODEV`).
+    pub fn alt_name(&mut self, link: impl Into<LinkRef>, alt_name: &str, add: bool) -> Result<()> {
+        let link = link.into();
+        link.validate("interface")?;
+        if alt_name.is_empty() || alt_name.len() > 127 || alt_name.contains(['\0', '/', ' ']) {
+            return Err(input(
+                "alternative name",
+                alt_name,
+                "must be 1..=127 bytes without NUL, '/' or spaces",
+            ));
+        }
+        let (t, name) = if add {
+            (RTM_NEWLINKPROP, "RTM_NEWLINKPROP")
+        } else {
+            (RTM_DELLINKPROP, "RTM_DELLINKPROP")
+        };
+        let mut b = MsgBuilder::new(t, if add { flags::CREATE | flags::EXCL } else { 0 });
+        match &link {
+            LinkRef::Index(i) => {
+                b.push_header(&ifinfomsg(*i));
+            }
+            LinkRef::Name(n) => {
+                b.push_header(&ifinfomsg(0));
+                b.attr_str(ifla::IFNAME, n);
+            }
+        }
+        let n = b.begin_nested(ifla::PROP_LIST);
+        b.attr_str(ifla::ALT_IFNAME, alt_name);
+        b.end_nested(n);
+        let req = Request::new(b, name)?.with_attr_namer(attr_path_name);
+        self.sock
+            .request_ack(&req)
+            .map_err(|e| link_context(e, &link))
+    }
+
+    /// Links matching `filter` (kind and/or master). With strict checking (Linux ≥ 4.20) the
+    /// kernel filters the dump; on older kernels the full dump is filtered here. The result is the
+    /// same either way.
+    ///
+    /// # Errors
+    /// Input errors for an invalid master reference; `ENODEV` for an unknown master; dump errors.
+    pub fn links_filtered(&mut self, filter: &LinkFilter) -> Result<Vec<Link>> {
+        if let Some(k) = &filter.kind
+            && (k.is_empty() || k.contains('\0'))
+        {
+            return Err(input("link kind", k.as_str(), "empty or contains NUL"));
+        }
+        let master = filter
+            .master
+            .as_ref()
+            .map(|m| self.resolve(m, "master interface"))
+            .transpose()?;
+        let mut b = get_request(0);
+        if self.strict_checking() {
+            if let Some(m) = master {
+                b.attr_u32(ifla::MASTER, m);
+            }
+            if let Some(k) = &filter.kind {
+                let li = b.begin_nested(ifla::LINKINFO);
+                b.attr_str(ifla::info::KIND, k);
+                b.end_nested(li);
+            }
+        }
+        let req = request(b)?;
+        self.dump_decode(&req, RTM_NEWLINK, |p| {
+            let l = Link::decode(p)?;
+            Ok(filter.matches(&l, master).then_some(l))
+        })
+    }
+}
+
+fn link_context(e: Error, link: &LinkRef) -> Error {
+    e.with_context(|c| match link {
+        LinkRef::Name(n) => c.interface = Some(n.clone()),
+        LinkRef::Index(_) => c.object = Some(link.describe()),
+    })
 }
 
 #[cfg(feature = "serde")]
@@ -778,22 +2028,148 @@ mod ip_json {
                 m.serialize_entry("altnames", &l.alt_names)?;
             }
             if let Some(info) = &l.info {
-                m.serialize_entry("linkinfo", &LinkInfoJson(info))?;
+                m.serialize_entry("linkinfo", &LinkInfoJson(info, self.all))?;
             }
             m.end()
         }
     }
 
-    struct LinkInfoJson<'a>(&'a super::LinkInfo);
+    struct LinkInfoJson<'a>(&'a super::LinkInfo, &'a [Link]);
 
     impl Serialize for LinkInfoJson<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut m = s.serialize_map(None)?;
             if let Some(k) = &self.0.kind {
                 m.serialize_entry("info_kind", k)?;
+                let data = super::LinkKind::decode(k, &self.0.data);
+                if !matches!(
+                    data,
+                    super::LinkKind::Generic { .. }
+                        | super::LinkKind::Veth(_)
+                        | super::LinkKind::Dummy
+                ) {
+                    m.serialize_entry("info_data", &InfoDataJson(&data, self.1))?;
+                }
             }
             if let Some(k) = &self.0.port_kind {
                 m.serialize_entry("info_slave_kind", k)?;
+            }
+            m.end()
+        }
+    }
+
+    /// The `info_data` keys iproute2 prints for the kinds linx models (a subset of them).
+    struct InfoDataJson<'a>(&'a super::LinkKind, &'a [Link]);
+
+    impl Serialize for InfoDataJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use super::LinkKind as K;
+            let mut m = s.serialize_map(None)?;
+            match self.0 {
+                K::Macvlan(x) | K::Macvtap(x) => {
+                    if let Some(mode) = x.mode {
+                        m.serialize_entry("mode", &mode.name())?;
+                    }
+                }
+                K::Ipvlan(x) | K::Ipvtap(x) => {
+                    if let Some(mode) = x.mode {
+                        m.serialize_entry("mode", &mode.name())?;
+                    }
+                }
+                K::Vlan(x) => {
+                    if let Some(p) = x.protocol {
+                        m.serialize_entry("protocol", &p.name())?;
+                    }
+                    if let Some(id) = x.id {
+                        m.serialize_entry("id", &id)?;
+                    }
+                }
+                K::Vxlan(x) => {
+                    if let Some(v) = x.vni {
+                        m.serialize_entry("id", &v)?;
+                    }
+                    if let Some(r) = x.remote.filter(|r| !r.is_unspecified()) {
+                        let key = match (r.is_multicast(), r.is_ipv6()) {
+                            (true, false) => "group",
+                            (false, false) => "remote",
+                            (true, true) => "group6",
+                            (false, true) => "remote6",
+                        };
+                        m.serialize_entry(key, &r.to_string())?;
+                    }
+                    if let Some(l) = x.local.filter(|l| !l.is_unspecified()) {
+                        let key = if l.is_ipv6() { "local6" } else { "local" };
+                        m.serialize_entry(key, &l.to_string())?;
+                    }
+                    if let Some(super::LinkRef::Index(i)) = &x.underlay
+                        && let Some(l) = self.1.iter().find(|l| l.index == *i)
+                    {
+                        m.serialize_entry("link", &l.name)?;
+                    }
+                    if let Some(p) = x.port {
+                        m.serialize_entry("port", &p)?;
+                    }
+                    if let Some(v) = x.learning {
+                        m.serialize_entry("learning", &v)?;
+                    }
+                    if let Some(v) = x.ttl {
+                        m.serialize_entry("ttl", &v)?;
+                    }
+                    if let Some(v) = x.ageing {
+                        m.serialize_entry("ageing", &v)?;
+                    }
+                }
+                K::Bridge(x) => {
+                    for (k, v) in [
+                        ("forward_delay", x.forward_delay),
+                        ("hello_time", x.hello_time),
+                        ("max_age", x.max_age),
+                        ("ageing_time", x.ageing_time),
+                        ("stp_state", x.stp_state),
+                        ("priority", x.priority.map(u32::from)),
+                        ("vlan_filtering", x.vlan_filtering.map(u32::from)),
+                    ] {
+                        if let Some(v) = v {
+                            m.serialize_entry(k, &v)?;
+                        }
+                    }
+                }
+                K::Bond(x) => {
+                    if let Some(mode) = x.mode {
+                        m.serialize_entry("mode", &mode.name())?;
+                    }
+                    for (k, v) in [
+                        ("miimon", x.miimon),
+                        ("updelay", x.updelay),
+                        ("downdelay", x.downdelay),
+                        ("min_links", x.min_links),
+                    ] {
+                        if let Some(v) = v {
+                            m.serialize_entry(k, &v)?;
+                        }
+                    }
+                }
+                K::Vrf(x) => {
+                    if let Some(t) = x.table {
+                        m.serialize_entry("table", &t)?;
+                    }
+                }
+                K::Tun(x) => {
+                    if let Some(t) = x.tun_type {
+                        m.serialize_entry("type", if t == 2 { "tap" } else { "tun" })?;
+                    }
+                    for (k, v) in [
+                        ("pi", x.pi),
+                        ("vnet_hdr", x.vnet_hdr),
+                        ("multi_queue", x.multi_queue),
+                        ("persist", x.persist),
+                    ] {
+                        if let Some(v) = v {
+                            m.serialize_entry(k, &v)?;
+                        }
+                    }
+                }
+                _ => {}
             }
             m.end()
         }
