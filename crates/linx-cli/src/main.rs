@@ -19,6 +19,7 @@ mod link;
 mod mount;
 mod neigh;
 mod nexthop;
+mod nft;
 mod route;
 mod rule;
 mod run;
@@ -89,6 +90,11 @@ enum Command {
     },
     /// Kernel parameters (/proc/sys), with sysctl(8)'s flags.
     Sysctl(sysctl::SysctlArgs),
+    /// nf_tables: show the ruleset, monitor changes.
+    Nft {
+        #[command(subcommand)]
+        verb: nft::NftVerb,
+    },
     /// Seccomp filters: compile profiles, disassemble programs, check verdicts.
     Seccomp {
         #[command(subcommand)]
@@ -174,6 +180,7 @@ fn run(cli: Cli) -> linx::Result<()> {
     match cli.command {
         Command::Run(_) | Command::Exec(_) => Ok(()),
         Command::Link { verb } => link::run(verb),
+        Command::Nft { verb } => nft::run(verb),
         Command::Addr { verb } => addr::run(verb),
         Command::Route { verb } => route::run(verb),
         Command::Nexthop { verb } => nexthop::run(verb),

@@ -1,25 +1,80 @@
-//! nf_tables over netlink.
+//! nf_tables over netlink: a typed ruleset model, a complete expression codec, atomic batches
+//! with generation-id concurrency, pull / push / diff, socket-owned tables, a change monitor and
+//! an NFLOG listener — in any network namespace, without the `nft` binary or libnftnl.
 //!
-//! This module currently holds the support probe (spec NF-01: a `NETLINK_NETFILTER` socket opens
-//! and the nf_tables generation can be read); the ruleset model lands with the nf_tables issue.
+//! | Piece | Where |
+//! |---|---|
+//! | Model: [`Ruleset`] → [`Table`] → [`Chain`] / [`Set`] / [`Object`](obj::Object) / [`Flowtable`] | [`model`], [`set`], [`obj`] |
+//! | Expressions (closed enum + lossless `Unknown`) | [`expr`] |
+//! | Single messages, encode and decode | [`codec`] |
+//! | The handle, atomic batches, generations | [`Nft`], [`Batch`] |
+//! | Pull, push (replace / reconcile), diff | [`Nft::pull`], [`Nft::push_replace`], [`Nft::reconcile`], [`diff()`] |
+//! | Monitor, NFLOG | [`monitor`], [`nflog`] |
+//! | Rust builder DSL with nft's implicit dependencies | [`builder`] |
+//!
+//! Kernel interface: `NETLINK_NETFILTER`, subsystem `NFNL_SUBSYS_NFTABLES` (10); see
+//! [nft(8)](https://www.netfilter.org/projects/nftables/manpage.html) and the kernel's
+//! `include/uapi/linux/netfilter/nf_tables.h`.
+//!
+//! ```no_run
+//! use linx::netfilter::{Nft, Ruleset, Table, TableLifetime, Family, Chain, BaseChain, ChainType, Hook, Policy};
+//! use linx::netfilter::builder::{tcp, RuleBuilder};
+//! use linx::ns::NsTarget;
+//!
+//! let mut table = Table::new(Family::Inet, "app", TableLifetime::SocketOwned)?;
+//! let mut input = Chain::base("input", BaseChain::new(ChainType::Filter, Hook::Input, 0).policy(Policy::Drop))?;
+//! input.push(RuleBuilder::new(Family::Inet).matches(tcp().dport(22)).accept().tag("ssh")?);
+//! table.add_chain(input)?;
+//! let mut rs = Ruleset::new();
+//! rs.add_table(table)?;
+//!
+//! let mut nft = Nft::open(&NsTarget::Current)?;
+//! nft.push_replace(&rs)?;            // the table lives as long as `nft`
+//! let pulled = nft.pull_table(Family::Inet, "app")?;
+//! assert_eq!(pulled.rule_count(), 1);
+//! # Ok::<(), linx::Error>(())
+//! ```
 
 use crate::error::{Feature, Result, Subsystem};
-use crate::netlink::wire::{self, MsgBuilder};
-use crate::netlink::{NetlinkSocket, Protocol, Request};
 use crate::ns::NsTarget;
 use crate::probe::{Probe, Status};
 
+pub(crate) mod attr;
+mod batch;
+pub mod builder;
+pub mod codec;
+pub mod diff;
+pub mod expr;
+pub mod model;
+pub mod monitor;
+pub mod nflog;
+pub mod obj;
+mod pull;
+mod push;
+pub mod set;
+pub mod userdata;
+
+pub use batch::{ACK_ALL_LIMIT, Batch, BatchReply, Nft, is_conflict};
+pub use codec::Generation;
+pub use diff::{Patch, PatchOp, diff};
+pub use model::{
+    BaseChain, Chain, ChainKind, ChainType, Family, Flowtable, Hook, Policy, Rule, Ruleset, Table,
+    TableLifetime, named_priority,
+};
+pub use push::{PushOptions, ReconcileOptions, table_messages, validate_table};
+pub use set::{Element, Set};
+pub use userdata::Userdata;
+
 /// `NFNL_SUBSYS_NFTABLES`.
-pub const NFNL_SUBSYS_NFTABLES: u8 = 10;
+pub const NFNL_SUBSYS_NFTABLES: u8 = codec::NFNL_SUBSYS_NFTABLES;
 /// `NFT_MSG_NEWGEN`.
-pub const NFT_MSG_NEWGEN: u8 = 15;
+pub const NFT_MSG_NEWGEN: u8 = codec::NFT_MSG_NEWGEN;
 /// `NFT_MSG_GETGEN`.
-pub const NFT_MSG_GETGEN: u8 = 16;
-const NFTA_GEN_ID: u16 = 1;
+pub const NFT_MSG_GETGEN: u8 = codec::NFT_MSG_GETGEN;
 
 /// The nfnetlink message type of an nf_tables message.
 pub const fn nft_msg_type(msg: u8) -> u16 {
-    ((NFNL_SUBSYS_NFTABLES as u16) << 8) | msg as u16
+    codec::msg_type(msg)
 }
 
 /// Reads the ruleset generation id of `target`'s network namespace (`NFT_MSG_GETGEN`); every
@@ -28,26 +83,7 @@ pub const fn nft_msg_type(msg: u8) -> u16 {
 /// # Errors
 /// Namespace and socket errors; the kernel's error when nf_tables is unavailable.
 pub fn generation(target: &NsTarget) -> Result<u32> {
-    let mut sock = NetlinkSocket::open(Protocol::NETFILTER, target)?;
-    let mut b = MsgBuilder::new(nft_msg_type(NFT_MSG_GETGEN), 0);
-    // nfgenmsg: family AF_UNSPEC, version NFNETLINK_V0, res_id 0.
-    b.push_header(&[0, 0, 0, 0]);
-    let replies = sock.request(&Request::new(b, "NFT_MSG_GETGEN")?)?;
-    for m in &replies {
-        if m.header.msg_type == nft_msg_type(NFT_MSG_NEWGEN) {
-            for a in wire::attrs(m.payload.get(4..).unwrap_or_default()) {
-                let a = a?;
-                if a.kind() == NFTA_GEN_ID {
-                    return Ok(a.be32()?);
-                }
-            }
-        }
-    }
-    Err(crate::Error::protocol(
-        Subsystem::Netfilter,
-        crate::error::ProtocolKind::UnexpectedMessage,
-        "NFT_MSG_GETGEN answered without a generation id",
-    ))
+    Ok(Nft::open(target)?.generation()?.id)
 }
 
 /// True iff a netfilter socket opens and nf_tables answers in the caller's namespace.

@@ -1,0 +1,501 @@
+//! The nf_tables handle [`Nft`] and atomic batches (NF-01…NF-09).
+//!
+//! A [`Batch`] is a list of [`NftMessage`]s sent between `NFNL_MSG_BATCH_BEGIN` and
+//! `NFNL_MSG_BATCH_END` in one `sendmsg`: the kernel applies all of them or none. Failures name
+//! the first failing message by its position in the datagram (BEGIN is 0, so the first inner
+//! message is 1), what it carried and the kernel's extended-ack text. A batch may carry the
+//! generation it expects ([`Batch::expect_generation`]): if another process committed in between,
+//! the kernel refuses the whole batch with `ERESTART` ([`is_conflict`]).
+//!
+//! The [`Nft`] handle owns its netlink socket. Tables created with
+//! [`TableLifetime::SocketOwned`](super::TableLifetime::SocketOwned) belong to that socket: the
+//! kernel deletes them when the handle is dropped, and only this handle may change them.
+
+use std::time::Duration;
+
+use super::codec::{self, Decoded, Generation, NftMessage};
+use crate::error::{Errno, Error, Operation, OsError, ProtocolKind, Result, Subsystem};
+use crate::netlink::wire::{self, NLMSG_ERROR, flags};
+use crate::netlink::{NetlinkSocket, Protocol, Request};
+use crate::ns::NsTarget;
+
+/// Batches with more messages than this request an ack only for their last message (errors are
+/// reported for every failing message regardless), so the receive buffer need not hold one ack
+/// per message.
+pub const ACK_ALL_LIMIT: usize = 1024;
+
+/// An ordered list of messages applied atomically.
+///
+/// ```
+/// use linx::netfilter::{Batch, codec, Family, Table, TableLifetime};
+/// let mut b = Batch::new();
+/// b.push(codec::new_table(&Table::new(Family::Inet, "t", TableLifetime::SocketOwned)?, 0)?);
+/// b.expect_generation(42);
+/// assert_eq!(b.len(), 1);
+/// # Ok::<(), linx::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    msgs: Vec<NftMessage>,
+    genid: Option<u32>,
+    echo: bool,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+    /// Appends a message.
+    pub fn push(&mut self, m: NftMessage) -> &mut Self {
+        self.msgs.push(m);
+        self
+    }
+    /// Appends messages.
+    pub fn extend(&mut self, m: impl IntoIterator<Item = NftMessage>) -> &mut Self {
+        self.msgs.extend(m);
+        self
+    }
+    /// Refuse the batch (`ERESTART`) unless the ruleset is still at generation `g` (NF-07).
+    pub fn expect_generation(&mut self, g: u32) -> &mut Self {
+        self.genid = Some(g);
+        self
+    }
+    /// The expected generation, if any.
+    pub fn expected_generation(&self) -> Option<u32> {
+        self.genid
+    }
+    /// Ask the kernel to echo created objects back with their handles (`NLM_F_ECHO`, NF-09).
+    pub fn echo(&mut self, on: bool) -> &mut Self {
+        self.echo = on;
+        self
+    }
+    /// Number of inner messages.
+    pub fn len(&self) -> usize {
+        self.msgs.len()
+    }
+    /// True without messages.
+    pub fn is_empty(&self) -> bool {
+        self.msgs.is_empty()
+    }
+    /// The messages.
+    pub fn messages(&self) -> &[NftMessage] {
+        &self.msgs
+    }
+    /// Total encoded size including the envelope.
+    pub fn byte_len(&self) -> usize {
+        self.msgs
+            .iter()
+            .map(|m| wire::align4(m.bytes().len()))
+            .sum::<usize>()
+            + 48
+    }
+}
+
+/// What a committed batch returned.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchReply {
+    /// Objects echoed back by the kernel (with `echo`), decoded; they carry kernel handles.
+    pub echoed: Vec<Decoded>,
+}
+
+/// True when `e` is a generation conflict: the batch carried an expected generation and another
+/// commit happened first (`ERESTART` on the batch envelope).
+pub fn is_conflict(e: &Error) -> bool {
+    matches!(e, Error::Os(o) if o.errno == Errno::RESTART
+        && matches!(o.operation, Operation::Netlink { msg_type, .. } if msg_type == codec::NFNL_MSG_BATCH_BEGIN))
+}
+
+/// A handle to nf_tables in one network namespace; owns its netlink socket (NF-01).
+#[derive(Debug)]
+pub struct Nft {
+    sock: NetlinkSocket,
+    timeout: Option<Duration>,
+    destroy_supported: Option<bool>,
+    sndbuf: usize,
+    rcvbuf: usize,
+}
+
+impl Nft {
+    /// Opens an nf_tables socket in `target`'s network namespace.
+    ///
+    /// # Errors
+    /// Namespace and socket errors.
+    ///
+    /// ```no_run
+    /// use linx::netfilter::Nft;
+    /// use linx::ns::NsTarget;
+    /// let mut nft = Nft::open(&NsTarget::Current)?;
+    /// println!("generation {}", nft.generation()?.id);
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn open(target: &NsTarget) -> Result<Nft> {
+        let sock = NetlinkSocket::open(Protocol::NETFILTER, target)?;
+        Ok(Nft {
+            sock,
+            timeout: Some(crate::netlink::DEFAULT_TIMEOUT),
+            destroy_supported: None,
+            sndbuf: 0,
+            rcvbuf: 0,
+        })
+    }
+
+    /// The underlying socket.
+    pub fn socket(&self) -> &NetlinkSocket {
+        &self.sock
+    }
+
+    /// The underlying socket, mutably (for raw requests).
+    pub fn socket_mut(&mut self) -> &mut NetlinkSocket {
+        &mut self.sock
+    }
+
+    /// The socket's port id (the owner of socket-owned tables).
+    pub fn port_id(&self) -> u32 {
+        self.sock.port_id()
+    }
+
+    /// Per-ack receive timeout (default 5 s, NF-05).
+    pub fn set_timeout(&mut self, t: Option<Duration>) {
+        self.timeout = t;
+        self.sock.set_timeout(t);
+    }
+
+    /// Reads the generation (`NFT_MSG_GETGEN`, NF-06).
+    ///
+    /// # Errors
+    /// Kernel errors; a reply without a generation.
+    pub fn generation(&mut self) -> Result<Generation> {
+        let req = Request::new(
+            codec::get_request(codec::NFT_MSG_GETGEN, 0, None, None),
+            "NFT_MSG_GETGEN",
+        )?;
+        for m in self.sock.request(&req)? {
+            if let Decoded::Generation(g) = codec::decode(&m.as_msg())? {
+                return Ok(g);
+            }
+        }
+        Err(Error::protocol(
+            Subsystem::Netfilter,
+            ProtocolKind::UnexpectedMessage,
+            "NFT_MSG_GETGEN answered without a generation",
+        ))
+    }
+
+    /// Sends `batch` atomically (NF-02/NF-03).
+    ///
+    /// # Errors
+    /// The first failing message as an OS error with its datagram position
+    /// ([`Context::batch_index`](crate::error::Context)), descriptor, errno and extended ack;
+    /// envelope failures (generation conflict: [`is_conflict`]) separately.
+    pub fn send(&mut self, batch: &Batch) -> Result<BatchReply> {
+        self.exchange(batch, true)
+    }
+
+    /// Sends `batch` without `BATCH_END`: the kernel validates every message (including chain
+    /// loop checks) and then aborts, changing nothing (NF-08).
+    ///
+    /// # Errors
+    /// As [`send`](Nft::send): the message the kernel would refuse.
+    pub fn validate(&mut self, batch: &Batch) -> Result<()> {
+        self.exchange(batch, false).map(|_| ())
+    }
+
+    /// True when the kernel knows the `DESTROY*` messages (≥ 6.3), probed once with a
+    /// validate-only batch.
+    ///
+    /// # Errors
+    /// Socket errors.
+    pub fn destroy_supported(&mut self) -> Result<bool> {
+        if let Some(s) = self.destroy_supported {
+            return Ok(s);
+        }
+        let mut b = Batch::new();
+        b.push(codec::del_table(
+            super::Family::Inet,
+            "__linx_destroy_probe",
+            true,
+        )?);
+        let s = match self.validate(&b) {
+            Ok(()) => true,
+            Err(Error::Os(o)) if o.errno == Errno::INVAL || o.errno == Errno::OPNOTSUPP => false,
+            Err(e) => return Err(e),
+        };
+        self.destroy_supported = Some(s);
+        Ok(s)
+    }
+
+    fn ensure_buffers(&mut self, bytes: usize, acks: usize) -> Result<()> {
+        let want_snd = bytes + 64 * 1024;
+        if want_snd > self.sndbuf.max(200 * 1024) {
+            self.sndbuf = self.sock.set_send_buffer(want_snd)?;
+        }
+        let want_rcv = acks * 1024 + 256 * 1024;
+        if want_rcv > self.rcvbuf.max(200 * 1024) {
+            self.rcvbuf = self.sock.set_recv_buffer(want_rcv)?;
+        }
+        Ok(())
+    }
+
+    fn exchange(&mut self, batch: &Batch, commit: bool) -> Result<BatchReply> {
+        if batch.is_empty() {
+            return Ok(BatchReply::default());
+        }
+        let n = batch.len();
+        // Consecutive sequence numbers for BEGIN, the messages and END.
+        let mut first = self.sock.next_seq();
+        while first.checked_add(n as u32 + 2).is_none() {
+            first = self.sock.next_seq();
+        }
+        for _ in 0..=n {
+            self.sock.next_seq();
+        }
+        let ack_all = n <= ACK_ALL_LIMIT;
+        let mut dgram = Vec::with_capacity(batch.byte_len());
+        dgram.extend_from_slice(&codec::batch_envelope(
+            codec::NFNL_MSG_BATCH_BEGIN,
+            first,
+            batch.genid,
+        ));
+        for (i, m) in batch.msgs.iter().enumerate() {
+            let at = dgram.len();
+            dgram.extend_from_slice(m.bytes());
+            dgram.resize(wire::align4(dgram.len()), 0);
+            let mut fl = m.flags() | flags::REQUEST;
+            if ack_all || i + 1 == n {
+                fl |= flags::ACK;
+            }
+            let cmd = m.msg_type() as u8;
+            if batch.echo && is_new(cmd) {
+                fl |= flags::ECHO;
+            }
+            dgram[at + 6..at + 8].copy_from_slice(&fl.to_ne_bytes());
+            let seq = first + 1 + i as u32;
+            dgram[at + 8..at + 12].copy_from_slice(&seq.to_ne_bytes());
+        }
+        if commit {
+            dgram.extend_from_slice(&codec::batch_envelope(
+                codec::NFNL_MSG_BATCH_END,
+                first + n as u32 + 1,
+                None,
+            ));
+        }
+        self.ensure_buffers(dgram.len(), if ack_all { n } else { 16 })?;
+        self.sock.send_raw(&dgram).map_err(|e| {
+            e.with_context(|c| {
+                c.object = Some(format!("batch of {n} messages, {} bytes", dgram.len()))
+            })
+        })?;
+
+        let mut reply = BatchReply::default();
+        let mut first_err: Option<Error> = None;
+        let mut answered = 0usize;
+        let expected = if ack_all { n } else { 1 };
+        let mut seen_last = false;
+        let port = self.sock.port_id();
+        loop {
+            let done = seen_last && (answered >= expected || first_err.is_some());
+            if done {
+                break;
+            }
+            let timeout = if first_err.is_some() && !ack_all {
+                Some(Duration::ZERO)
+            } else {
+                self.timeout
+            };
+            let Some(dg) = self.sock.recv_raw(timeout)? else {
+                if first_err.is_some() {
+                    break;
+                }
+                return Err(Error::timeout(
+                    Subsystem::Netfilter,
+                    Operation::netlink("NFNL_MSG_BATCH_END", codec::NFNL_MSG_BATCH_END),
+                    self.timeout.unwrap_or_default(),
+                ));
+            };
+            for m in wire::messages(&dg) {
+                let m = m?;
+                if m.header.pid != port && m.header.pid != 0 {
+                    continue;
+                }
+                if m.header.msg_type != NLMSG_ERROR {
+                    // Echoed objects (only with NLM_F_ECHO).
+                    if m.header.seq >= first && m.header.seq <= first + n as u32 {
+                        reply.echoed.push(codec::decode(&m)?);
+                    }
+                    continue;
+                }
+                let e = wire::parse_error(&m)?;
+                let seq = e.request.seq;
+                if seq == first {
+                    // Envelope: generation mismatch, commit failure, out of memory.
+                    if e.errno != 0 {
+                        let mut err = OsError::new(
+                            Subsystem::Netfilter,
+                            Operation::netlink("NFNL_MSG_BATCH_BEGIN", codec::NFNL_MSG_BATCH_BEGIN),
+                            Errno::from_raw_os_error(e.errno),
+                        );
+                        if let Some(g) = batch.genid {
+                            err = err.object(format!("batch expecting generation {g}"));
+                        } else {
+                            err = err.object(format!("batch of {n} messages"));
+                        }
+                        if let Some(x) = e.ext.msg.as_deref().filter(|s| !s.is_empty()) {
+                            err = err.extack(x);
+                        }
+                        first_err.get_or_insert(err.into());
+                        seen_last = true;
+                    }
+                    continue;
+                }
+                let Some(pos) = seq
+                    .checked_sub(first)
+                    .filter(|p| *p >= 1 && *p as usize <= n)
+                else {
+                    continue;
+                };
+                let i = pos as usize - 1;
+                answered += 1;
+                if i + 1 == n {
+                    seen_last = true;
+                }
+                if e.errno != 0 && first_err.is_none() {
+                    first_err = Some(message_error(&batch.msgs[i], pos as usize, e.errno, &e.ext));
+                }
+            }
+        }
+        match first_err {
+            Some(e) => {
+                // Everything the kernel had to say was queued while it processed the batch;
+                // discard what is left (acks after an envelope error) without waiting.
+                while self.sock.recv_raw(Some(Duration::ZERO))?.is_some() {}
+                Err(e)
+            }
+            None => Ok(reply),
+        }
+    }
+}
+
+fn is_new(cmd: u8) -> bool {
+    matches!(
+        cmd,
+        codec::NFT_MSG_NEWTABLE
+            | codec::NFT_MSG_NEWCHAIN
+            | codec::NFT_MSG_NEWRULE
+            | codec::NFT_MSG_NEWSET
+            | codec::NFT_MSG_NEWOBJ
+            | codec::NFT_MSG_NEWFLOWTABLE
+    )
+}
+
+fn message_error(m: &NftMessage, pos: usize, errno: i32, ext: &wire::ExtAck) -> Error {
+    let mut err = OsError::new(
+        Subsystem::Netfilter,
+        Operation::netlink(m.name(), m.msg_type()),
+        Errno::from_raw_os_error(errno),
+    )
+    .object(m.object().to_owned())
+    .batch_index(pos);
+    if let Some(x) = ext.msg.as_deref().filter(|s| !s.is_empty()) {
+        err = err.extack(x);
+    }
+    if let Some(off) = ext.offset {
+        let path = wire::attr_path_at(m.bytes(), 4, off as usize);
+        if !path.is_empty() {
+            err = err.attr_path(attr_path_name(m.msg_type() as u8, &path));
+        }
+    }
+    err.into()
+}
+
+/// Names an attribute path inside an nf_tables message (top level by name, deeper levels by
+/// number).
+fn attr_path_name(cmd: u8, path: &[u16]) -> String {
+    let top: &[&str] = match cmd {
+        codec::NFT_MSG_NEWTABLE | codec::NFT_MSG_DELTABLE => &[
+            "", "NAME", "FLAGS", "USE", "HANDLE", "PAD", "USERDATA", "OWNER",
+        ],
+        codec::NFT_MSG_NEWCHAIN | codec::NFT_MSG_DELCHAIN => &[
+            "", "TABLE", "HANDLE", "NAME", "HOOK", "POLICY", "USE", "TYPE", "COUNTERS", "PAD",
+            "FLAGS", "ID", "USERDATA",
+        ],
+        codec::NFT_MSG_NEWRULE | codec::NFT_MSG_DELRULE => &[
+            "",
+            "TABLE",
+            "CHAIN",
+            "HANDLE",
+            "EXPRESSIONS",
+            "COMPAT",
+            "POSITION",
+            "USERDATA",
+        ],
+        codec::NFT_MSG_NEWSET | codec::NFT_MSG_DELSET => &[
+            "",
+            "TABLE",
+            "NAME",
+            "FLAGS",
+            "KEY_TYPE",
+            "KEY_LEN",
+            "DATA_TYPE",
+            "DATA_LEN",
+            "POLICY",
+            "DESC",
+            "ID",
+            "TIMEOUT",
+            "GC_INTERVAL",
+            "USERDATA",
+        ],
+        codec::NFT_MSG_NEWSETELEM | codec::NFT_MSG_DELSETELEM => {
+            &["", "TABLE", "SET", "ELEMENTS", "SET_ID"]
+        }
+        _ => &[],
+    };
+    let prefix = match cmd {
+        codec::NFT_MSG_NEWTABLE | codec::NFT_MSG_DELTABLE => "NFTA_TABLE_",
+        codec::NFT_MSG_NEWCHAIN | codec::NFT_MSG_DELCHAIN => "NFTA_CHAIN_",
+        codec::NFT_MSG_NEWRULE | codec::NFT_MSG_DELRULE => "NFTA_RULE_",
+        codec::NFT_MSG_NEWSET | codec::NFT_MSG_DELSET => "NFTA_SET_",
+        codec::NFT_MSG_NEWSETELEM | codec::NFT_MSG_DELSETELEM => "NFTA_SET_ELEM_LIST_",
+        _ => "",
+    };
+    path.iter()
+        .enumerate()
+        .map(|(i, a)| match (i, top.get(*a as usize)) {
+            (0, Some(n)) if !n.is_empty() => format!("{prefix}{n}"),
+            _ => a.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nf_03_attr_path_names() {
+        assert_eq!(
+            attr_path_name(codec::NFT_MSG_NEWRULE, &[4, 1, 2]),
+            "NFTA_RULE_EXPRESSIONS/1/2"
+        );
+        assert_eq!(attr_path_name(200, &[3]), "3");
+    }
+
+    #[test]
+    fn nf_07_conflict_detection() {
+        let e: Error = OsError::new(
+            Subsystem::Netfilter,
+            Operation::netlink("NFNL_MSG_BATCH_BEGIN", codec::NFNL_MSG_BATCH_BEGIN),
+            Errno::RESTART,
+        )
+        .into();
+        assert!(is_conflict(&e));
+        let e: Error = OsError::new(
+            Subsystem::Netfilter,
+            Operation::netlink("NFT_MSG_NEWRULE", codec::msg_type(6)),
+            Errno::RESTART,
+        )
+        .into();
+        assert!(!is_conflict(&e));
+    }
+}
