@@ -157,3 +157,24 @@ fn proc_49_enter_joins_the_targets_cgroup() {
     drop(target);
     std::fs::remove_dir(&dir).unwrap();
 }
+
+#[test]
+fn proc_48_aborting_a_pid_namespace_init_with_an_entered_child_alive() {
+    if !require_root() {
+        return;
+    }
+    // The entered workload is our child but lives in the target's pid namespace: killing the
+    // target (its init) kills it too, and the init can only finish once we reap it. Dropping the
+    // target while the entered handle still exists must not deadlock.
+    let mut t = Command::new("/bin/sleep");
+    t.arg("60").namespaces(NsSet::PID);
+    let target = t.spawn().unwrap();
+    let mut c = Command::new("/bin/sleep");
+    c.arg("60").enter(Pidfd::open(target.pid()).unwrap(), Some(NsSet::PID));
+    let entered = c.start().unwrap();
+    target.abort().unwrap();
+    assert_eq!(
+        entered.wait().unwrap().signal(),
+        Some(linx::process::Signal::KILL)
+    );
+}

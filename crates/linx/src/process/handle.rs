@@ -96,9 +96,17 @@ impl Shared {
                 }
                 None => None,
             };
-            poll_readable(self.pidfd.as_fd(), left).map_err(|e| {
+            // Wake up now and then to reap other exited linx children: the init of a pid namespace
+            // cannot finish exiting while a process of its namespace that is *our* child (an
+            // entered workload) waits unreaped, which would otherwise block this wait forever.
+            let slice = Duration::from_millis(200);
+            let step = Some(left.map_or(slice, |l| l.min(slice)));
+            let ready = poll_readable(self.pidfd.as_fd(), step).map_err(|e| {
                 Error::from(OsError::new(Subsystem::Process, Operation::Poll, e).pid(self.pid))
             })?;
+            if !ready {
+                reap_exited_children();
+            }
         }
     }
 
@@ -142,6 +150,31 @@ impl Shared {
     fn kill_and_reap(&self) {
         let _ = self.signal(Signal::KILL);
         let _ = self.wait(None);
+    }
+}
+
+/// Every live child handle, so a blocked wait can reap exited siblings (their statuses are cached,
+/// so their owners still see them).
+fn registry() -> &'static Mutex<Vec<std::sync::Weak<Shared>>> {
+    static REGISTRY: OnceLock<Mutex<Vec<std::sync::Weak<Shared>>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+fn register(shared: &Arc<Shared>) {
+    let mut r = registry().lock().unwrap_or_else(|p| p.into_inner());
+    r.retain(|w| w.strong_count() > 0);
+    r.push(Arc::downgrade(shared));
+}
+
+fn reap_exited_children() {
+    let live: Vec<Arc<Shared>> = registry()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter_map(std::sync::Weak::upgrade)
+        .collect();
+    for s in live {
+        let _ = s.try_reap();
     }
 }
 
@@ -245,10 +278,10 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         .parent_ctrl
         .take()
         .ok_or_else(|| stage_err(Stage::ControlChannel, Errno::BADF))?;
-    let (pid, pidfd) = if cmd.enter_mode() {
+    let (pid, pidfd, early) = if cmd.enter_mode() {
         workload_of_intermediate(cmd, &ctrl, cloned.pid, cloned.pidfd)?
     } else {
-        (cloned.pid, cloned.pidfd)
+        (cloned.pid, cloned.pidfd, None)
     };
     let shared = Arc::new(Shared {
         pid,
@@ -256,6 +289,7 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         status: Mutex::new(None),
         enter: cmd.enter_mode(),
     });
+    register(&shared);
     let guard = KillOnError(Some(&shared));
     if !cloned.in_cgroup
         && let Some(cg) = prepared.cgroup_fd()
@@ -263,7 +297,8 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
         join_cgroup(cg, pid)?;
     }
     // Wait for the ready report.
-    if let Some(t) = cmd.spawn_timeout_value()
+    if early.is_none()
+        && let Some(t) = cmd.spawn_timeout_value()
         && !poll_readable(ctrl.as_fd(), Some(t)).map_err(|e| stage_err(Stage::ReadyFrame, e))?
     {
         return Err(Error::timeout(
@@ -272,7 +307,11 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
             t,
         ));
     }
-    let ns_pid = match recv_frame(ctrl.as_raw_fd()) {
+    let report = match early {
+        Some(f) => Some((f, -1)),
+        None => recv_frame(ctrl.as_raw_fd()),
+    };
+    let ns_pid = match report {
         Some((f, _)) if f.kind == frame::READY => f.values[0] as i32,
         Some((f, _)) if f.kind == frame::ERR => {
             guard.disarm();
@@ -312,38 +351,54 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
 
 /// Enter mode: the intermediate child joins the target's namespaces and reports the workload's
 /// pidfd (or a failure); then it exits and is reaped here.
+///
+/// The intermediate and the workload share the control channel, and the workload may report
+/// (ready, or a failure) before the intermediate hands over its pidfd: such frames are kept and
+/// returned, so the workload is always known — and reaped — whatever order the frames arrive in.
 fn workload_of_intermediate(
     cmd: &Command,
     ctrl: &OwnedFd,
     pid: i32,
     pidfd: OwnedFd,
-) -> Result<(i32, OwnedFd)> {
+) -> Result<(i32, OwnedFd, Option<Frame>)> {
     let intermediate = Shared {
         pid,
         pidfd,
         status: Mutex::new(None),
         enter: true,
     };
-    let reply = recv_frame(ctrl.as_raw_fd());
-    let result = match reply {
-        Some((f, attached)) if f.kind == super::child::PIDFD && attached >= 0 => {
-            // SAFETY: a pidfd received with SCM_RIGHTS, owned by nobody else.
-            let fd = unsafe { OwnedFd::from_raw_fd(attached) };
-            Ok((f.values[0] as i32, fd))
+    let mut early: Option<Frame> = None;
+    let result = loop {
+        match recv_frame(ctrl.as_raw_fd()) {
+            Some((f, attached)) if f.kind == super::child::PIDFD && attached >= 0 => {
+                // SAFETY: a pidfd received with SCM_RIGHTS, owned by nobody else.
+                let fd = unsafe { OwnedFd::from_raw_fd(attached) };
+                break Ok((f.values[0] as i32, fd));
+            }
+            // A report of the workload (or the intermediate's own failure) before the pidfd.
+            Some((f, _)) if (f.kind == frame::READY || f.kind == frame::ERR) && early.is_none() => {
+                early = Some(f);
+            }
+            Some((f, _)) => {
+                break Err(Error::protocol(
+                    Subsystem::Process,
+                    crate::error::ProtocolKind::UnexpectedMessage,
+                    format!("expected the workload's pidfd, got frame kind {}", f.kind),
+                ));
+            }
+            // No pidfd will come: the intermediate failed (its report, if any, is in `early`).
+            None => {
+                break Err(match early {
+                    Some(f) if f.kind == frame::ERR => child_error(&intermediate, &f, cmd.get_program()),
+                    _ => died(&intermediate),
+                });
+            }
         }
-        Some((f, _)) if f.kind == frame::ERR => {
-            Err(child_error(&intermediate, &f, cmd.get_program()))
-        }
-        Some((f, _)) => Err(Error::protocol(
-            Subsystem::Process,
-            crate::error::ProtocolKind::UnexpectedMessage,
-            format!("expected the workload's pidfd, got frame kind {}", f.kind),
-        )),
-        None => Err(died(&intermediate)),
     };
     // The intermediate exits right after handing over the pidfd.
     intermediate.wait(None)?;
-    result
+    let (pid, fd) = result?;
+    Ok((pid, fd, early))
 }
 
 /// Kills and reaps the child if spawning fails half-way.
