@@ -170,7 +170,8 @@ fn proc_48_aborting_a_pid_namespace_init_with_an_entered_child_alive() {
     t.arg("60").namespaces(NsSet::PID);
     let target = t.spawn().unwrap();
     let mut c = Command::new("/bin/sleep");
-    c.arg("60").enter(Pidfd::open(target.pid()).unwrap(), Some(NsSet::PID));
+    c.arg("60")
+        .enter(Pidfd::open(target.pid()).unwrap(), Some(NsSet::PID));
     let entered = c.start().unwrap();
     target.abort().unwrap();
     assert_eq!(

@@ -389,7 +389,9 @@ fn workload_of_intermediate(
             // No pidfd will come: the intermediate failed (its report, if any, is in `early`).
             None => {
                 break Err(match early {
-                    Some(f) if f.kind == frame::ERR => child_error(&intermediate, &f, cmd.get_program()),
+                    Some(f) if f.kind == frame::ERR => {
+                        child_error(&intermediate, &f, cmd.get_program())
+                    }
                     _ => died(&intermediate),
                 });
             }
