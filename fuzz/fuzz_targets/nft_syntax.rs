@@ -1,0 +1,41 @@
+//! Fuzz the nft language front end (nft-language.md NFT-06, NFT-21: the scanner, parser and
+//! expander never panic or loop on any input). Also checks that whatever parses survives
+//! print → parse unchanged (spans aside).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use linx_nft_syntax::expand::MemoryFileSystem;
+use linx_nft_syntax::lexer::tokenize;
+use linx_nft_syntax::printer::print_script;
+use linx_nft_syntax::{FileId, Options, load_str, parse_str};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = tokenize(&text, FileId(0));
+    match parse_str("fuzz.nft", &text, &Default::default()) {
+        Ok(p) => {
+            let printed = print_script(&p.script);
+            let again = parse_str("printed.nft", &printed, &Default::default())
+                .unwrap_or_else(|e| panic!("printed form does not parse:\n{e}\n{printed}"));
+            assert_eq!(
+                p.script.without_spans(),
+                again.script.without_spans(),
+                "{printed}"
+            );
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            let _ = e.to_json();
+        }
+    }
+    // The same bytes as an included file, and as the main file including itself.
+    let mut fs = MemoryFileSystem::new();
+    fs.add("/etc/fuzz.nft", data.to_vec());
+    let _ = load_str(
+        "main.nft",
+        "include \"fuzz.nft\"\n",
+        &Options::default(),
+        &fs,
+    );
+    let _ = load_str("/etc/fuzz.nft", &text, &Options::default(), &fs);
+});
