@@ -84,6 +84,38 @@ pub(crate) struct RunArgs {
     /// Set a sysctl inside the workload's namespaces (repeatable; namespaced keys only).
     #[arg(long = "sysctl", value_name = "KEY=VALUE")]
     sysctls: Vec<String>,
+    /// Network: a veth pair, one end moved into the workload's new network namespace:
+    /// `veth[:HOST_IF[=INNER_IF]][,host=ADDR/LEN][,addr=ADDR/LEN][,gw=IP]` (implies --ns net).
+    #[arg(long, value_name = "veth[:HOST[=INNER]][,host=A/L][,addr=A/L][,gw=IP]")]
+    net: Option<String>,
+    /// Run in this cgroup v2 (a path below the hierarchy's mount, created if missing and then
+    /// removed afterwards); the workload is born in it (CLONE_INTO_CGROUP).
+    #[arg(long, value_name = "PATH")]
+    cgroup: Option<String>,
+    /// memory.max for the workload's cgroup (e.g. `256M`, `max`; implies a cgroup).
+    #[arg(long, value_name = "BYTES")]
+    memory_max: Option<String>,
+    /// pids.max for the workload's cgroup (implies a cgroup).
+    #[arg(long, value_name = "N")]
+    pids_max: Option<String>,
+    /// cpu.max for the workload's cgroup, `QUOTA PERIOD` or `QUOTA/PERIOD` in µs (implies a
+    /// cgroup).
+    #[arg(long, value_name = "QUOTA/PERIOD")]
+    cpu_max: Option<String>,
+    /// A new root: pivot into DIR with proc, dev and a private /tmp mounted inside (implies
+    /// --ns mnt).
+    #[arg(long, value_name = "DIR")]
+    rootfs: Option<std::path::PathBuf>,
+    /// Bind a host path into the new root, `SRC:DST[:ro|:rw]` (repeatable; needs --rootfs).
+    #[arg(long = "bind", value_name = "SRC:DST[:ro]", requires = "rootfs")]
+    binds: Vec<String>,
+    /// Make the new root read-only (needs --rootfs).
+    #[arg(long, requires = "rootfs")]
+    readonly: bool,
+    /// Mount a fresh proc for the workload's pid namespace at /proc (without --rootfs; implies
+    /// --ns mnt,pid).
+    #[arg(long, conflicts_with = "rootfs")]
+    proc: bool,
     #[command(flatten)]
     common: CommonOpts,
 }
@@ -238,6 +270,29 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
         let key: linx::sysctl::Key = k.trim().parse()?;
         sysctls.push((key, v.trim().to_owned()));
     }
+    let net = args.net.as_deref().map(NetSpec::parse).transpose()?;
+    if net.is_some() {
+        ns |= NsSet::NET;
+    }
+    if args.rootfs.is_some() {
+        ns |= NsSet::MOUNT;
+    }
+    if args.proc {
+        ns |= NsSet::MOUNT | NsSet::PID;
+    }
+    let rootfs = match &args.rootfs {
+        Some(dir) => {
+            let mut spec = linx::mount::RootfsSpec::new(dir).read_only(args.readonly);
+            for b in &args.binds {
+                spec = spec.bind(b.parse::<linx::mount::BindSpec>()?);
+            }
+            Some(spec)
+        }
+        None => None,
+    };
+    let limits = CgroupLimits::parse(&args)?;
+    // The caller's working directory means nothing inside a new root.
+    let default_cwd = args.rootfs.is_some() && args.common.cwd.is_none();
     if args.hostname.is_some() && !ns.contains(NsSet::UTS) {
         return Err(input(
             "--hostname",
@@ -247,6 +302,9 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     }
     let mut cmd = build(&args.common)?;
     cmd.namespaces(ns);
+    if default_cwd {
+        cmd.current_dir("/");
+    }
     if let Some(o) = offsets {
         cmd.time_offsets(o);
     }
@@ -267,6 +325,15 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
         cmd.no_new_privs(true);
     }
     let signals = SignalFd::new()?;
+    // Created before the clone, so the workload is born in its cgroup; removed when we are done.
+    let cgroup = match (&args.cgroup, limits.any()) {
+        (None, false) => None,
+        (path, _) => Some(OwnedCgroup::create(path.as_deref())?),
+    };
+    if let Some(cg) = &cgroup {
+        limits.apply(&cg.cgroup)?;
+        cmd.cgroup_fd(cg.cgroup.open_dir_fd()?);
+    }
     let mut parked = cmd.spawn()?;
     // The checkpoint: identity first (maps), then the namespaces' settings, then what the child
     // applies to itself.
@@ -291,8 +358,211 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
             sysctl.write(key, value.as_str())?;
         }
     }
+    let veth = match &net {
+        Some(net) => Some(net.apply(&parked)?),
+        None => None,
+    };
+    if let Some(spec) = &rootfs {
+        linx::mount::setup_rootfs(&parked.target()?, spec)?;
+    } else if args.proc {
+        linx::mount::Mounts::new(parked.target()?).mount_proc(
+            "/proc",
+            linx::mount::MountFlags::NOSUID
+                | linx::mount::MountFlags::NODEV
+                | linx::mount::MountFlags::NOEXEC,
+        )?;
+    }
     checkpoint_self(&mut parked, &args.common, seccomp.as_ref())?;
-    supervise(parked, &args.common, signals)
+    let finished = supervise(parked, &args.common, signals);
+    // The pair dies with the workload's namespace, but the kernel tears namespaces down
+    // asynchronously: delete the host end now so nothing is left behind when linx returns.
+    if let Some(host_if) = veth
+        && let Ok(mut rtnl) = linx::rtnl::Rtnl::open(&linx::ns::NsTarget::Current)
+    {
+        let _ = rtnl.delete_link(host_if.as_str());
+    }
+    drop(cgroup);
+    finished
+}
+
+/// `--memory-max`, `--pids-max`, `--cpu-max`.
+struct CgroupLimits {
+    memory: Option<linx::cgroup::Limit>,
+    pids: Option<linx::cgroup::Limit>,
+    cpu: Option<linx::cgroup::CpuMax>,
+}
+
+impl CgroupLimits {
+    fn parse(args: &RunArgs) -> linx::Result<CgroupLimits> {
+        Ok(CgroupLimits {
+            memory: args
+                .memory_max
+                .as_deref()
+                .map(linx::cgroup::Limit::parse_bytes)
+                .transpose()?,
+            pids: args.pids_max.as_deref().map(str::parse).transpose()?,
+            cpu: args
+                .cpu_max
+                .as_deref()
+                .map(|s| s.replace('/', " ").parse())
+                .transpose()?,
+        })
+    }
+
+    fn any(&self) -> bool {
+        self.memory.is_some() || self.pids.is_some() || self.cpu.is_some()
+    }
+
+    /// Enables the needed controllers top-down, then writes the limits; a host whose cgroup v2
+    /// lacks a controller gives an `Unsupported` error naming why.
+    fn apply(&self, cg: &linx::cgroup::Cgroup) -> linx::Result<()> {
+        use linx::cgroup::Controller;
+        let mut need = Vec::new();
+        if self.memory.is_some() {
+            need.push(Controller::Memory);
+        }
+        if self.pids.is_some() {
+            need.push(Controller::Pids);
+        }
+        if self.cpu.is_some() {
+            need.push(Controller::Cpu);
+        }
+        if need.is_empty() {
+            return Ok(());
+        }
+        cg.ensure_controllers(&need)?;
+        if let Some(m) = self.memory {
+            cg.set_memory_max(m)?;
+        }
+        if let Some(p) = self.pids {
+            cg.set_pids_max(p)?;
+        }
+        if let Some(c) = self.cpu {
+            cg.set_cpu_max(c)?;
+        }
+        Ok(())
+    }
+}
+
+/// A cgroup `linx run` uses; removed on drop when linx created it.
+struct OwnedCgroup {
+    cgroup: linx::cgroup::Cgroup,
+    created: bool,
+}
+
+impl OwnedCgroup {
+    fn create(path: Option<&str>) -> linx::Result<OwnedCgroup> {
+        let root = linx::cgroup::Cgroup::root()?;
+        let default = format!("linx-run-{}", std::process::id());
+        let rel = path.unwrap_or(&default).trim_start_matches('/');
+        match root.child(rel) {
+            Ok(cgroup) if cgroup.exists() => Ok(OwnedCgroup {
+                cgroup,
+                created: false,
+            }),
+            _ => Ok(OwnedCgroup {
+                cgroup: root.create_all(rel)?,
+                created: true,
+            }),
+        }
+    }
+}
+
+impl Drop for OwnedCgroup {
+    fn drop(&mut self) {
+        if self.created {
+            let _ = self.cgroup.remove();
+        }
+    }
+}
+
+/// `--net veth[:HOST[=INNER]][,host=A/L][,addr=A/L][,gw=IP]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NetSpec {
+    host_if: Option<String>,
+    inner_if: String,
+    host_addr: Option<linx::types::IfAddr>,
+    addr: Option<linx::types::IfAddr>,
+    gw: Option<std::net::IpAddr>,
+}
+
+impl NetSpec {
+    fn parse(s: &str) -> linx::Result<NetSpec> {
+        let bad = |why: &'static str| input("--net", s, why);
+        let mut parts = s.split(',');
+        let head = parts.next().unwrap_or_default();
+        let names = match head.split_once(':') {
+            Some(("veth", names)) => Some(names),
+            None if head == "veth" => None,
+            _ => {
+                return Err(bad(
+                    "only `veth` is supported: veth[:HOST[=INNER]][,host=A/L][,addr=A/L][,gw=IP]",
+                ));
+            }
+        };
+        let (host_if, inner_if) = match names.map(|n| n.split_once('=').unwrap_or((n, "eth0"))) {
+            Some((h, i)) => (Some(h.to_owned()), i.to_owned()),
+            None => (None, "eth0".to_owned()),
+        };
+        for name in host_if.iter().chain(std::iter::once(&inner_if)) {
+            name.parse::<linx::types::IfName>()?;
+        }
+        let mut spec = NetSpec {
+            host_if,
+            inner_if,
+            host_addr: None,
+            addr: None,
+            gw: None,
+        };
+        for kv in parts {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| bad("expected KEY=VALUE after the first comma"))?;
+            match k {
+                "host" => spec.host_addr = Some(v.parse()?),
+                "addr" => spec.addr = Some(v.parse()?),
+                "gw" => {
+                    spec.gw = Some(
+                        v.parse()
+                            .map_err(|_| input("--net gw", v, "not an IP address"))?,
+                    )
+                }
+                _ => return Err(bad("keys are host, addr and gw")),
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Creates the pair in linx's namespace, moves the inner end into the workload's, addresses
+    /// both ends, brings them up and adds the default route inside. Returns the host end's name.
+    fn apply(&self, parked: &Parked) -> linx::Result<String> {
+        use linx::rtnl::{AddressSpec, LinkSpec, NetnsDest, RouteSpec, Rtnl};
+        let target = parked.target()?;
+        let host_if = self
+            .host_if
+            .clone()
+            .unwrap_or_else(|| format!("lx{}", parked.pid()));
+        // A temporary inner name that cannot clash on the host; renamed once inside.
+        let tmp_inner = format!("lx{}i", parked.pid());
+        let mut host = Rtnl::open(&linx::ns::NsTarget::Current)?;
+        host.create_link(&LinkSpec::veth(&host_if, &tmp_inner))?;
+        host.move_link(tmp_inner.as_str(), NetnsDest::Target(target.clone()))?;
+        if let Some(a) = self.host_addr {
+            host.add_address(&AddressSpec::new(host_if.as_str(), a))?;
+        }
+        host.set_up(host_if.as_str())?;
+        let mut inner = Rtnl::open(&target)?;
+        inner.set_name(tmp_inner.as_str(), &self.inner_if)?;
+        inner.set_up("lo")?;
+        if let Some(a) = self.addr {
+            inner.add_address(&AddressSpec::new(self.inner_if.as_str(), a))?;
+        }
+        inner.set_up(self.inner_if.as_str())?;
+        if let Some(gw) = self.gw {
+            inner.add_route(&RouteSpec::default_via(gw))?;
+        }
+        Ok(host_if)
+    }
 }
 
 /// The compiled filter of `--seccomp`, `--seccomp-allow` or `--seccomp-deny`.

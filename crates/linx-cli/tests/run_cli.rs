@@ -342,3 +342,116 @@ fn proc_50_sysctl_inside_the_namespace() {
         host
     );
 }
+
+#[test]
+fn proc_50_veth_network_from_the_cli() {
+    if !require_root() || !linx_testkit::require_tool("ping") {
+        return;
+    }
+    // Run linx itself inside a fresh network namespace, so the host end lands there.
+    let ns = linx_testkit::NetNs::new().unwrap();
+    let out = ns
+        .command(env!("CARGO_BIN_EXE_linx"))
+        .args([
+            "run", "--net", "veth:h0=eth0,host=10.9.0.1/30,addr=10.9.0.2/30,gw=10.9.0.1", "--",
+            "sh", "-c", "ip -o -4 addr show eth0; ip route show default; ping -c1 -W2 10.9.0.1 >/dev/null && echo ping-ok",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("eth0    inet 10.9.0.2/30"), "{text}");
+    assert!(text.contains("default via 10.9.0.1 dev eth0"), "{text}");
+    assert!(text.contains("ping-ok"), "{text}");
+    // Nothing is left behind in linx's namespace.
+    assert!(
+        !ns.ip(&["-o", "link"]).contains("h0"),
+        "the host end survived"
+    );
+    assert_eq!(code(&["run", "--net", "macvlan", "--", "true"]), 125);
+}
+
+#[test]
+fn proc_50_rootfs_binds_readonly_and_proc() {
+    if !require_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for l in ["bin", "sbin", "lib", "lib64"] {
+        std::os::unix::fs::symlink(format!("usr/{l}"), dir.path().join(l)).unwrap();
+    }
+    let root = dir.path().to_str().unwrap();
+    let (c, out) = output(&[
+        "run",
+        "--ns",
+        "pid",
+        "--rootfs",
+        root,
+        "--bind",
+        "/usr:/usr:ro",
+        "--readonly",
+        "--",
+        "sh",
+        "-c",
+        "ls /; pwd; touch /x 2>/dev/null || echo read-only; echo $$; ls /proc | grep -c '^[0-9]'",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..9],
+        [
+            "bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr", "/"
+        ],
+        "{out}"
+    );
+    assert_eq!(lines[9], "read-only");
+    assert_eq!(lines[10], "1");
+    // proc belongs to the new pid namespace: it lists the shell and ls/grep, not the host.
+    assert!(lines[11].parse::<u32>().unwrap() < 10, "{out}");
+    // --proc without a new root.
+    let (c, out) = output(&[
+        "run",
+        "--proc",
+        "--",
+        "sh",
+        "-c",
+        "ls /proc | grep -c '^[0-9]'",
+    ]);
+    assert_eq!(c, 0);
+    assert!(out.trim().parse::<u32>().unwrap() < 10, "{out}");
+}
+
+#[test]
+fn proc_50_cgroup_is_created_used_and_removed() {
+    if !require_root() {
+        return;
+    }
+    let Ok(h) = linx::cgroup::hierarchy() else {
+        linx_testkit::skip("no cgroup v2 hierarchy");
+        return;
+    };
+    let name = format!("linx-cli-test-{}", std::process::id());
+    let (c, out) = output(&["run", "--cgroup", &name, "--", "cat", "/proc/self/cgroup"]);
+    assert_eq!(c, 0, "{out}");
+    assert!(out.lines().any(|l| l == format!("0::/{name}")), "{out}");
+    assert!(
+        !h.mount_point.join(&name).exists(),
+        "the cgroup was not removed"
+    );
+    // Limits on a host whose v2 hierarchy lacks the controller: a clear error, exit 125.
+    if !h.controllers.iter().any(|c| c == "memory") {
+        let out = linx()
+            .args(["run", "--memory-max", "64M", "--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(125));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("memory"),
+            "{out:?}"
+        );
+    }
+}
