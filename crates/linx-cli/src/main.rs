@@ -43,7 +43,7 @@ struct Cli {
 enum Command {
     /// Spawn a program into new namespaces through the checkpoint, then supervise it (exit code:
     /// the program's; 128+N for signal N; 125 linx failed; 126/127 exec failed).
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Run a program inside the namespaces of a running process.
     Exec(run::ExecArgs),
     /// Network links (rtnetlink).
@@ -132,7 +132,7 @@ impl NetnsArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let workload = match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Exec(args) => run::exec(args),
         other => return finish(run(Cli { command: other })),
     };
