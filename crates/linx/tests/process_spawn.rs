@@ -894,3 +894,89 @@ fn proc_24_compiled_filter_only_execve_runs_under_it_before_the_program() {
         "{e}"
     );
 }
+
+/// Runs only in a re-executed copy (see `proc_03_clone_fallback`): refuses clone3 for the whole
+/// process with the errno named by the environment, then spawns.
+#[test]
+fn proc_03_helper_spawns_without_clone3() {
+    let Some(errno) = std::env::var_os("LINX_PROC03_ERRNO") else {
+        return; // only meaningful in the re-executed copy
+    };
+    use linx::seccomp::{Action, Arch, Filter, InstallFlags};
+    let errno = match errno.to_str() {
+        Some("ENOSYS") => rustix::io::Errno::NOSYS,
+        _ => rustix::io::Errno::PERM,
+    };
+    // Start linx's spawner thread first: glibc creates threads with clone3 too, and only falls
+    // back to clone on ENOSYS.
+    assert!(Command::new("/bin/true").start().unwrap().wait().unwrap().success());
+    let filter =
+        Filter::deny_list(Arch::native().unwrap(), ["clone3"], Action::errno(errno)).unwrap();
+    linx::seccomp::install_all_threads(&filter, InstallFlags::empty()).unwrap();
+    let mut c = sh("echo $$");
+    c.stdout(Stdio::Pipe)
+        .namespaces(if rustix::process::geteuid().is_root() {
+            NsSet::UTS | NsSet::TIME
+        } else {
+            NsSet::empty()
+        });
+    let mut r = c.start().expect("spawn through the legacy clone fallback");
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert!(r.wait().unwrap().success());
+    assert_eq!(s.trim(), r.pid().to_string());
+    println!("FALLBACK_OK");
+}
+
+#[test]
+fn proc_03_clone_fallback() {
+    for errno in ["ENOSYS", "EPERM"] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "proc_03_helper_spawns_without_clone3",
+                "--nocapture",
+            ])
+            .env("LINX_PROC03_ERRNO", errno)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("FALLBACK_OK"),
+            "{errno}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn proc_20_spawn_timeout_kills_and_reaps() {
+    if !require_root() {
+        return;
+    }
+    let Ok(cg) = linx::cgroup::Cgroup::root()
+        .and_then(|r| r.create_child(&format!("linx-proc20-{}", std::process::id())))
+    else {
+        linx_testkit::skip("no cgroup v2 hierarchy to freeze");
+        return;
+    };
+    // A frozen cgroup: a child born there never reports ready.
+    cg.write("cgroup.freeze", "1").unwrap();
+    let mut c = Command::new("/bin/true");
+    c.cgroup_fd(cg.open_dir_fd().unwrap())
+        .spawn_timeout(Duration::from_millis(300));
+    let e = c.spawn().unwrap_err();
+    assert!(matches!(e, Error::Timeout(_)), "{e}");
+    // Killed and reaped: the cgroup is empty again and can be removed.
+    cg.write("cgroup.freeze", "0").unwrap();
+    let mut empty = false;
+    for _ in 0..100 {
+        if cg.procs().unwrap().is_empty() {
+            empty = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(empty, "the timed-out child is still in the cgroup");
+    cg.remove().unwrap();
+}

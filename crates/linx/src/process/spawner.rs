@@ -51,8 +51,9 @@ struct Job {
     reply: SyncSender<Result<Cloned, (Stage, Errno)>>,
 }
 
-fn spawner() -> &'static Mutex<Sender<Job>> {
-    static SPAWNER: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
+/// The spawner's job queue, or why the thread could not be started.
+fn spawner() -> &'static std::result::Result<Mutex<Sender<Job>>, Errno> {
+    static SPAWNER: OnceLock<std::result::Result<Mutex<Sender<Job>>, Errno>> = OnceLock::new();
     SPAWNER.get_or_init(|| {
         let (tx, rx) = channel::<Job>();
         let started = std::thread::Builder::new()
@@ -65,11 +66,13 @@ fn spawner() -> &'static Mutex<Sender<Job>> {
                     let _ = job.reply.send(result);
                 }
             });
-        if let Err(e) = started {
-            // Without the thread, every clone request reports the failure (see clone_child).
-            log::error!("linx: cannot start the spawner thread: {e}");
+        match started {
+            Ok(_) => Ok(Mutex::new(tx)),
+            // Every clone request reports this failure (see clone_child).
+            Err(e) => Err(Errno::from_raw_os_error(
+                e.raw_os_error().unwrap_or(libc::EAGAIN),
+            )),
         }
-        Mutex::new(tx)
     })
 }
 
@@ -180,7 +183,8 @@ pub(crate) fn clone_child(
         cgroup,
         reply,
     };
-    let sent = spawner()
+    let queue = spawner().as_ref().map_err(|e| (Stage::Fork, *e))?;
+    let sent = queue
         .lock()
         .map_err(|_| (Stage::Clone3, Errno::AGAIN))?
         .send(job);
