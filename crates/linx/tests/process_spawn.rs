@@ -909,7 +909,14 @@ fn proc_03_helper_spawns_without_clone3() {
     };
     // Start linx's spawner thread first: glibc creates threads with clone3 too, and only falls
     // back to clone on ENOSYS.
-    assert!(Command::new("/bin/true").start().unwrap().wait().unwrap().success());
+    assert!(
+        Command::new("/bin/true")
+            .start()
+            .unwrap()
+            .wait()
+            .unwrap()
+            .success()
+    );
     let filter =
         Filter::deny_list(Arch::native().unwrap(), ["clone3"], Action::errno(errno)).unwrap();
     linx::seccomp::install_all_threads(&filter, InstallFlags::empty()).unwrap();
