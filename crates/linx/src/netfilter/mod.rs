@@ -48,6 +48,7 @@ pub mod expr;
 pub mod model;
 pub mod monitor;
 pub mod nflog;
+pub mod nfqueue;
 pub mod obj;
 mod pull;
 mod push;
