@@ -1,4 +1,4 @@
-//! nf_tables message decoding (dump replies, monitor events, NFLOG packets) over arbitrary
+//! nf_tables message decoding (dump replies, monitor events, NFLOG and NFQUEUE packets) over arbitrary
 //! datagrams: nothing may panic, and what decodes re-encodes.
 #![no_main]
 
@@ -45,5 +45,6 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let _ = LogEvent::decode(&msg).map(|e| e.summary());
+        let _ = linx::netfilter::nfqueue::QueuedPacket::decode(msg.payload);
     }
 });
