@@ -248,3 +248,37 @@ fn tty_09_output_before_exit_is_drained() {
     assert!(text.contains("tail-00001") && text.contains("tail-20000"));
     assert_eq!(text.matches("tail-").count(), 20000);
 }
+
+#[test]
+fn tty_10_detach_sequence_leaves_the_child_running() {
+    let (mut ours, theirs) = UnixStream::pair().unwrap();
+    let running = pty_cmd("/bin/cat", &[]).start().unwrap();
+    let pid = running.pid();
+    let h = std::thread::spawn(move || {
+        let end = tty::attach_stream_detachable(
+            &running,
+            theirs.as_fd(),
+            theirs.as_fd(),
+            || None,
+            tty::DEFAULT_DETACH_KEYS,
+        );
+        (end, running)
+    });
+    ours.write_all(b"before\n").unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&got).contains("before\r\nbefore\r\n") {
+        let n = ours.read(&mut buf).unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    ours.write_all(&[0x1d, b'q']).unwrap();
+    let (end, running) = h.join().unwrap();
+    assert_eq!(end.unwrap(), tty::Attach::Detached);
+    assert!(
+        std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the child keeps running"
+    );
+    assert_eq!(running.try_wait().unwrap(), None);
+    running.signal(Signal::KILL).unwrap();
+}

@@ -168,6 +168,51 @@ impl Drop for RawMode {
 pub enum PumpEnd {
     /// The child exited and its output was drained.
     ChildExited,
+    /// The detach sequence was typed; the child keeps running.
+    Detached,
+}
+
+/// The default detach sequence: Ctrl-] then `q`.
+pub const DEFAULT_DETACH_KEYS: &[u8] = &[0x1d, b'q'];
+
+/// Finds a detach sequence in an input stream split across reads: bytes that might start the
+/// sequence are held back until it is clear whether they do.
+#[derive(Debug, Clone)]
+struct DetachScanner<'a> {
+    keys: &'a [u8],
+    matched: usize,
+}
+
+impl<'a> DetachScanner<'a> {
+    /// Appends to `out` what should be forwarded from `input`; returns true when the sequence
+    /// completed (the sequence itself is never forwarded).
+    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> bool {
+        for &b in input {
+            if self.keys.is_empty() {
+                out.push(b);
+                continue;
+            }
+            if b == self.keys[self.matched] {
+                self.matched += 1;
+                if self.matched == self.keys.len() {
+                    return true;
+                }
+                continue;
+            }
+            // Not the sequence after all: release what was held, then reconsider this byte.
+            out.extend_from_slice(&self.keys[..self.matched]);
+            self.matched = 0;
+            if b == self.keys[0] {
+                self.matched = 1;
+                if self.keys.len() == 1 {
+                    return true;
+                }
+            } else {
+                out.push(b);
+            }
+        }
+        false
+    }
 }
 
 /// Moves bytes until the child (`pidfd`) exits and the master is drained: `input` → `master`,
@@ -182,9 +227,32 @@ pub fn pump(
     input: Option<BorrowedFd<'_>>,
     output: BorrowedFd<'_>,
     pidfd: BorrowedFd<'_>,
+    sizes: impl FnMut() -> Option<WinSize>,
+) -> Result<PumpEnd> {
+    pump_detachable(master, input, output, pidfd, sizes, &[])
+}
+
+/// [`pump`] with a detach sequence (spec TTY-10; e.g. [`DEFAULT_DETACH_KEYS`]): when the input
+/// contains `detach_keys`, the pump stops with [`PumpEnd::Detached`] without touching the child;
+/// the sequence is not forwarded, and bytes that only looked like its start are. An empty
+/// sequence disables detaching.
+///
+/// # Errors
+/// As [`pump`].
+pub fn pump_detachable(
+    master: BorrowedFd<'_>,
+    input: Option<BorrowedFd<'_>>,
+    output: BorrowedFd<'_>,
+    pidfd: BorrowedFd<'_>,
     mut sizes: impl FnMut() -> Option<WinSize>,
+    detach_keys: &[u8],
 ) -> Result<PumpEnd> {
     use rustix::event::{PollFd, PollFlags};
+    let mut scanner = DetachScanner {
+        keys: detach_keys,
+        matched: 0,
+    };
+    let mut forward = Vec::new();
     let mut last: Option<WinSize> = None;
     let mut sync_size = |last: &mut Option<WinSize>| -> Result<()> {
         if let Some(s) = sizes()
@@ -246,7 +314,14 @@ pub fn pump(
         if input_ready && let Some(i) = input {
             match rustix::io::read(i, &mut buf) {
                 Ok(0) => input = None,
-                Ok(k) => write_all(master, &buf[..k], Operation::Write)?,
+                Ok(k) => {
+                    forward.clear();
+                    let detached = scanner.feed(&buf[..k], &mut forward);
+                    write_all(master, &forward, Operation::Write)?;
+                    if detached {
+                        return Ok(PumpEnd::Detached);
+                    }
+                }
                 Err(Errno::INTR | Errno::AGAIN) => {}
                 Err(Errno::IO) => input = None,
                 Err(e) => return Err(tty_err(Operation::Read, e)),
@@ -342,6 +417,44 @@ pub fn attach_stream(
     running.wait()
 }
 
+/// How a detachable attach ended.
+#[cfg(feature = "process")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attach {
+    /// The child exited (output delivered).
+    Exited(crate::process::ExitStatus),
+    /// The detach sequence was typed; the child keeps running.
+    Detached,
+}
+
+/// [`attach_stream`] with a detach sequence (spec TTY-10).
+///
+/// # Errors
+/// As [`attach_stream`].
+#[cfg(feature = "process")]
+pub fn attach_stream_detachable(
+    running: &crate::process::Running,
+    input: BorrowedFd<'_>,
+    output: BorrowedFd<'_>,
+    sizes: impl FnMut() -> Option<WinSize>,
+    detach_keys: &[u8],
+) -> Result<Attach> {
+    let pty = running
+        .pty()
+        .ok_or_else(|| Error::state(Subsystem::Tty, crate::error::StateKind::NoPty, None))?;
+    match pump_detachable(
+        pty.as_fd(),
+        Some(input),
+        output,
+        running.as_fd(),
+        sizes,
+        detach_keys,
+    )? {
+        PumpEnd::Detached => Ok(Attach::Detached),
+        PumpEnd::ChildExited => Ok(Attach::Exited(running.wait()?)),
+    }
+}
+
 /// What kind of terminal the caller has (spec TTY-07).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalKind {
@@ -405,6 +518,31 @@ mod tests {
             ypixel: 480,
         };
         assert_eq!(s.to_string(), "80x24 (800x480 px)");
+    }
+
+    #[test]
+    fn tty_10_detach_scanner() {
+        let mut s = DetachScanner {
+            keys: DEFAULT_DETACH_KEYS,
+            matched: 0,
+        };
+        let mut out = Vec::new();
+        assert!(!s.feed(b"ab\x1d", &mut out));
+        assert_eq!(out, b"ab");
+        out.clear();
+        // Ctrl-] followed by something else is forwarded as typed.
+        assert!(!s.feed(b"x\x1d", &mut out));
+        assert_eq!(out, b"\x1dx");
+        out.clear();
+        assert!(s.feed(b"qzzz", &mut out));
+        assert!(out.is_empty());
+        let mut none = DetachScanner {
+            keys: &[],
+            matched: 0,
+        };
+        let mut out = Vec::new();
+        assert!(!none.feed(b"\x1dq", &mut out));
+        assert_eq!(out, b"\x1dq");
     }
 
     #[test]
