@@ -5,8 +5,8 @@
 //!    floor) and vs the `unshare -Ufpmiu` binary;
 //! 3. the same plus a new network namespace: linx vs the floor.
 //!
-//! Run as root: `cargo run --release --example spawn_bench [ITERATIONS]`. Prints mean µs per spawn
-//! and the ratios.
+//! Run as root: `cargo run --release --example spawn_bench [ITERATIONS]`. The cases run in five
+//! interleaved rounds; each reports its best round's mean µs per spawn, and the ratios.
 
 use std::ffi::CString;
 use std::time::Instant;
@@ -14,16 +14,31 @@ use std::time::Instant;
 use linx::ns::NsSet;
 use linx::process::Command;
 
-fn mean_us(iters: u32, mut f: impl FnMut()) -> f64 {
-    // Warm-up.
-    for _ in 0..iters.min(20) {
-        f();
-    }
+/// Mean µs per call of `f` over `iters` calls.
+fn mean_us(iters: u32, f: &mut dyn FnMut()) -> f64 {
     let t = Instant::now();
     for _ in 0..iters {
         f();
     }
     t.elapsed().as_secs_f64() * 1e6 / f64::from(iters)
+}
+
+/// Runs every case in `rounds` interleaved rounds (so slow drift on a shared machine, and the
+/// kernel's deferred namespace teardown, hit every case alike) and returns each case's minimum
+/// round mean.
+fn interleaved(rounds: u32, per_round: &[u32], cases: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    for (case, n) in cases.iter_mut().zip(per_round) {
+        for _ in 0..(*n).min(20) {
+            case();
+        }
+    }
+    let mut best = vec![f64::INFINITY; cases.len()];
+    for _ in 0..rounds {
+        for (i, case) in cases.iter_mut().enumerate() {
+            best[i] = best[i].min(mean_us(per_round[i], *case));
+        }
+    }
+    best
 }
 
 #[repr(C)]
@@ -91,48 +106,50 @@ fn main() {
     let ns5 = (NsSet::USER | NsSet::PID | NsSet::MOUNT | NsSet::UTS | NsSet::IPC).bits() as u64;
     let ns6 = ns5 | NsSet::NET.bits() as u64;
 
-    // Measure the floors first, while the process is still single-threaded.
-    let floor5 = mean_us(iters, || raw_clone_exec(ns5, &prog, &argv, &envp));
-    let floor6 = mean_us(iters / 3 + 1, || raw_clone_exec(ns6, &prog, &argv, &envp));
-    let std_cmd = mean_us(iters, || {
-        assert!(
-            std::process::Command::new("/bin/true")
-                .status()
-                .unwrap()
-                .success()
-        );
-    });
-    let unshare = mean_us(iters, || {
-        assert!(
-            std::process::Command::new("unshare")
-                .args(["-Ufpmiu", "/bin/true"])
-                .status()
-                .unwrap()
-                .success()
-        );
-    });
-    let linx_plain = {
-        let c = Command::new("/bin/true");
-        mean_us(iters, || {
-            assert!(c.start().unwrap().wait().unwrap().success())
-        })
-    };
-    let linx5 = {
-        let mut c = Command::new("/bin/true");
-        c.namespaces(NsSet::from_bits_retain(ns5 as u32));
-        mean_us(iters, || {
-            assert!(c.start().unwrap().wait().unwrap().success())
-        })
-    };
-    let linx6 = {
-        let mut c = Command::new("/bin/true");
-        c.namespaces(NsSet::from_bits_retain(ns6 as u32));
-        mean_us(iters / 3 + 1, || {
-            assert!(c.start().unwrap().wait().unwrap().success())
-        })
+    let c_plain = Command::new("/bin/true");
+    let mut c5 = Command::new("/bin/true");
+    c5.namespaces(NsSet::from_bits_retain(ns5 as u32));
+    let mut c6 = Command::new("/bin/true");
+    c6.namespaces(NsSet::from_bits_retain(ns6 as u32));
+    let linx_run = |c: &Command| assert!(c.start().unwrap().wait().unwrap().success());
+    let rounds = 5;
+    let per = (iters / rounds).max(1);
+    let per_net = (per / 3).max(1);
+    let r = interleaved(
+        rounds,
+        &[per, per, per_net, per, per, per, per_net],
+        &mut [
+            &mut || raw_clone_exec(ns5, &prog, &argv, &envp),
+            &mut || linx_run(&c5),
+            &mut || raw_clone_exec(ns6, &prog, &argv, &envp),
+            &mut || {
+                assert!(
+                    std::process::Command::new("/bin/true")
+                        .status()
+                        .unwrap()
+                        .success()
+                )
+            },
+            &mut || {
+                assert!(
+                    std::process::Command::new("unshare")
+                        .args(["-Ufpmiu", "/bin/true"])
+                        .status()
+                        .unwrap()
+                        .success()
+                )
+            },
+            &mut || linx_run(&c_plain),
+            &mut || linx_run(&c6),
+        ],
+    );
+    let [floor5, linx5, floor6, std_cmd, unshare, linx_plain, linx6] = r[..] else {
+        unreachable!("seven cases")
     };
 
-    println!("spawn-to-exit of /bin/true, mean over {iters} runs (µs per spawn)");
+    println!(
+        "spawn-to-exit of /bin/true, µs per spawn: best of {rounds} interleaved rounds of {per} runs ({per_net} with net)"
+    );
     println!(
         "1. no namespaces:      linx {linx_plain:8.1}   std::process::Command {std_cmd:8.1}   ratio {:.2}x",
         linx_plain / std_cmd
