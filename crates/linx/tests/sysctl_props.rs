@@ -110,7 +110,7 @@ fn sys_04_missing_key_is_enoent_with_context() {
     }
     assert_eq!(
         e.to_string(),
-        "sysctl: read /proc/sys/linx/does/not/exist linx.does.not.exist: ENOENT (errno 2)"
+        "sysctl: read linx.does.not.exist (/proc/sys/linx/does/not/exist): ENOENT (errno 2)"
     );
     let e = Sysctl::current().list("linx.nope").unwrap_err();
     assert_eq!(e.errno(), Some(rustix::io::Errno::NOENT));

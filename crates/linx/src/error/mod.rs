@@ -170,7 +170,7 @@ impl fmt::Display for Operation {
             Operation::Read => f.write_str("read"),
             Operation::Write => f.write_str("write"),
             Operation::Stat => f.write_str("stat"),
-            Operation::Ioctl(name) => write!(f, "ioctl({name})"),
+            Operation::Ioctl(name) => write!(f, "ioctl {name}"),
             Operation::PidfdOpen => f.write_str("pidfd_open"),
             Operation::PidfdSendSignal => f.write_str("pidfd_send_signal"),
             Operation::SetNs(kind) => write!(f, "setns({kind})"),
@@ -219,11 +219,13 @@ pub struct Context {
 impl Context {
     /// Writes the leading part (everything before the errno).
     fn fmt_subject(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = &self.path {
-            write!(f, " {}", p.display())?;
-        }
-        if let Some(k) = &self.key {
-            write!(f, " {k}")?;
+        // A key names the object, so it leads; its backing file follows in parentheses
+        // (`net.ipv4.ip_forward (/proc/sys/net/ipv4/ip_forward)`).
+        match (&self.key, &self.path) {
+            (Some(k), Some(p)) => write!(f, " {k} ({})", p.display())?,
+            (Some(k), None) => write!(f, " {k}")?,
+            (None, Some(p)) => write!(f, " {}", p.display())?,
+            (None, None) => {}
         }
         if let Some(i) = &self.interface {
             write!(f, " {i:?}")?;
@@ -906,6 +908,17 @@ mod tests {
             e.to_string(),
             "sysctl: write net.ipv4.ip_forward pid 42: EACCES (errno 13)"
         );
+        let e: Error = OsError::new(Subsystem::Sysctl, Operation::Write, Errno::ACCESS)
+            .key("net.ipv4.ip_forward")
+            .path("/proc/sys/net/ipv4/ip_forward")
+            .into();
+        assert_eq!(
+            e.to_string(),
+            "sysctl: write net.ipv4.ip_forward (/proc/sys/net/ipv4/ip_forward): EACCES (errno 13)"
+        );
+        let e: Error =
+            OsError::new(Subsystem::Tty, Operation::Ioctl("TIOCGWINSZ"), Errno::NOTTY).into();
+        assert_eq!(e.to_string(), "tty: ioctl TIOCGWINSZ: ENOTTY (errno 25)");
     }
 
     #[test]

@@ -560,6 +560,10 @@ mod tests {
         let (r, _w) = rustix::pipe::pipe().unwrap();
         let e = window_size(r.as_fd()).unwrap_err();
         assert_eq!(e.errno(), Some(Errno::NOTTY));
-        assert!(e.to_string().starts_with("tty: ioctl(TIOCGWINSZ)"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("tty: ioctl TIOCGWINSZ: ENOTTY (errno 25)"),
+            "{e}"
+        );
     }
 }
