@@ -254,3 +254,150 @@ fn checked_output(cmd: &mut Command, program: &str, args: &[&str]) -> String {
     }
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A pseudo-terminal pair standing in for a user's terminal: everything written to the slave is
+/// collected from the master by a background thread, and processes can be started as session
+/// leaders whose controlling terminal, stdin, stdout and stderr are the slave.
+pub struct Terminal {
+    /// The master side (the "keyboard and screen").
+    pub master: std::os::fd::OwnedFd,
+    /// The slave side (what the program under test sees as its terminal).
+    pub slave: std::os::fd::OwnedFd,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+/// Upper bound for any single [`Terminal`] wait: a hang guard, not a timing assertion.
+pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Terminal {
+    /// Opens a pair (`openpty(3)`) with the given size in rows and columns.
+    pub fn open(rows: u16, cols: u16) -> Terminal {
+        use std::os::fd::FromRawFd;
+        let (mut m, mut s) = (-1, -1);
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty writes two new descriptors into the out-parameters; the size is read.
+        let rc = unsafe {
+            libc::openpty(
+                &mut m,
+                &mut s,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors are fresh and owned by nobody else.
+        let (master, slave) = unsafe {
+            (
+                std::os::fd::OwnedFd::from_raw_fd(m),
+                std::os::fd::OwnedFd::from_raw_fd(s),
+            )
+        };
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reader = master.try_clone().unwrap();
+        let sink = std::sync::Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = rustix::io::read(&reader, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Terminal {
+            master,
+            slave,
+            output,
+        }
+    }
+
+    /// Makes `cmd` start as the leader of a new session controlled by this terminal, with the
+    /// slave as its stdin, stdout and stderr.
+    pub fn attach(&self, cmd: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        cmd.stdin(Stdio::from(self.slave.try_clone().unwrap()))
+            .stdout(Stdio::from(self.slave.try_clone().unwrap()))
+            .stderr(Stdio::from(self.slave.try_clone().unwrap()));
+        // SAFETY: setsid and ioctl are async-signal-safe; fd 0 is the slave by then.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+
+    /// Everything shown on the terminal so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until the terminal has shown `needle` (panics after [`HANG_GUARD`]).
+    pub fn wait_for(&self, needle: &str) {
+        let start = std::time::Instant::now();
+        while !self.text().contains(needle) {
+            assert!(
+                start.elapsed() < HANG_GUARD,
+                "terminal never showed {needle:?}; it shows {:?}",
+                self.text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The slave's current settings.
+    pub fn settings(&self) -> rustix::termios::Termios {
+        rustix::termios::tcgetattr(&self.slave).unwrap()
+    }
+
+    /// The settings a restore must bring back (modes and control characters), comparable.
+    pub fn modes(&self) -> String {
+        let t = self.settings();
+        format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            t.input_modes, t.output_modes, t.control_modes, t.local_modes, t.special_codes
+        )
+    }
+
+    /// Waits until something put the terminal into raw mode (canonical mode off).
+    pub fn wait_raw(&self) {
+        let start = std::time::Instant::now();
+        while self
+            .settings()
+            .local_modes
+            .contains(rustix::termios::LocalModes::ICANON)
+        {
+            assert!(start.elapsed() < HANG_GUARD, "terminal never went raw");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Types `keys` on the terminal's keyboard.
+    pub fn type_keys(&self, keys: &[u8]) {
+        use std::io::Write;
+        let mut f = std::fs::File::from(self.master.try_clone().unwrap());
+        f.write_all(keys).unwrap();
+    }
+}
+
+/// Waits for `child` to exit and returns its exit code (-1 when killed by a signal); panics after
+/// [`HANG_GUARD`].
+pub fn wait_exit(child: &mut std::process::Child) -> i32 {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s.code().unwrap_or(-1);
+        }
+        assert!(start.elapsed() < HANG_GUARD, "the process never exited");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

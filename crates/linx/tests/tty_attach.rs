@@ -282,3 +282,87 @@ fn tty_10_detach_sequence_leaves_the_child_running() {
     assert_eq!(running.try_wait().unwrap(), None);
     running.signal(Signal::KILL).unwrap();
 }
+
+/// Runs only inside the copies started by the two tests below (`LINX_TTY05_HELPER` says which
+/// role): attaches the process's own terminal to a PTY child with [`tty::attach`].
+#[test]
+fn tty_05_helper_attach() {
+    let Some(role) = std::env::var_os("LINX_TTY05_HELPER") else {
+        return; // only meaningful in the re-executed copies
+    };
+    // The child waits until attach has seeded its size from the local terminal, prints it, then
+    // echoes one typed line.
+    let mut c = Command::new("/bin/sh");
+    c.args([
+        "-c",
+        "while [ \"$(stty size)\" = '0 0' ]; do sleep 0.05; done; stty size; \
+         read x; echo \"got:$x\"; exit 5",
+    ])
+    .pty(None);
+    let running = c.start().unwrap();
+    if role == "none" {
+        let e = tty::attach(&running).unwrap_err();
+        assert!(
+            matches!(&e, linx::Error::State(s) if s.kind == linx::error::StateKind::NoLocalTty),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("no local terminal"), "{e}");
+        running.signal(Signal::KILL).unwrap();
+        running.wait().unwrap();
+    } else {
+        let status = tty::attach(&running).unwrap();
+        println!("attach-exit:{}", status.shell_code());
+    }
+}
+
+fn tty_05_helper(role: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+    c.args([
+        "--exact",
+        "tty_05_helper_attach",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("LINX_TTY05_HELPER", role);
+    c
+}
+
+#[test]
+fn tty_05_attach_from_a_real_terminal() {
+    let term = linx_testkit::Terminal::open(33, 101);
+    let before = term.modes();
+    let mut c = tty_05_helper("attach");
+    term.attach(&mut c);
+    let mut helper = c.spawn().unwrap();
+    // Size seeded from the local terminal, which is in raw mode while attached.
+    term.wait_for("33 101");
+    term.wait_raw();
+    term.type_keys(b"hi\r");
+    term.wait_for("got:hi");
+    term.wait_for("attach-exit:5");
+    assert_eq!(linx_testkit::wait_exit(&mut helper), 0, "{}", term.text());
+    assert!(term.text().contains("1 passed"), "{}", term.text());
+    assert_eq!(term.modes(), before, "terminal not restored");
+}
+
+#[test]
+fn tty_05_attach_without_a_terminal_is_no_local_tty() {
+    use std::os::unix::process::CommandExt;
+    let mut c = tty_05_helper("none");
+    c.stdin(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe; a new session has no controlling terminal.
+    unsafe {
+        c.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let out = c.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "the helper did not run: {text}");
+}

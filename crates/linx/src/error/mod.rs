@@ -413,6 +413,9 @@ pub enum StateKind {
     Poisoned,
     /// The session has no PTY.
     NoPty,
+    /// The caller has no usable local terminal (stdin is not a terminal, or there is no
+    /// controlling terminal); stream attach works without one.
+    NoLocalTty,
     /// The object was closed.
     Closed,
     /// The child was aborted at the checkpoint; the program never ran.
@@ -433,6 +436,7 @@ impl fmt::Display for StateKind {
             StateKind::AlreadyExited => f.write_str("already exited"),
             StateKind::Poisoned => f.write_str("poisoned by an earlier failure"),
             StateKind::NoPty => f.write_str("no pty"),
+            StateKind::NoLocalTty => f.write_str("no local terminal"),
             StateKind::Closed => f.write_str("closed"),
             StateKind::Aborted => f.write_str("aborted at the checkpoint"),
             StateKind::KilledBeforeExec(sig) => write!(f, "killed by signal {sig} before exec"),

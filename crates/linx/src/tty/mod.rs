@@ -371,14 +371,28 @@ fn write_all(fd: BorrowedFd<'_>, mut data: &[u8], op: Operation) -> Result<()> {
 /// output is drained; the terminal is restored on every path. Returns the exit status.
 ///
 /// # Errors
-/// `NoPty` for a child without a PTY; `ENXIO` on `/dev/tty` when there is no local terminal (use
-/// [`attach_stream`] instead); I/O errors.
+/// `NoPty` for a child without a PTY; `NoLocalTty` when stdin is not a terminal or the process
+/// has no controlling terminal (the detail says which; use [`attach_stream`] instead); I/O
+/// errors. The child keeps running on every error.
 #[cfg(feature = "process")]
 pub fn attach(running: &crate::process::Running) -> Result<crate::process::ExitStatus> {
     let pty = running
         .pty()
         .ok_or_else(|| Error::state(Subsystem::Tty, crate::error::StateKind::NoPty, None))?;
-    let raw = RawMode::controlling()?;
+    let no_local = |why: &str| {
+        Error::state(
+            Subsystem::Tty,
+            crate::error::StateKind::NoLocalTty,
+            Some(format!("{why}; attach_stream works without one")),
+        )
+    };
+    if !rustix::termios::isatty(std::io::stdin()) {
+        return Err(no_local("stdin is not a terminal"));
+    }
+    let raw = RawMode::controlling().map_err(|e| match e.errno() {
+        Some(Errno::NXIO) => no_local("no controlling terminal (/dev/tty: ENXIO)"),
+        _ => e,
+    })?;
     let term = raw.fd().map(|f| f.as_raw_fd());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
