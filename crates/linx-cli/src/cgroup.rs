@@ -69,8 +69,9 @@ pub(crate) fn run(verb: CgroupVerb) -> linx::Result<()> {
             }
         }
         CgroupVerb::Kill { path, wait } => {
-            let cg = Cgroup::open(&path)?;
+            // Input first: a bad duration is refused before anything is opened.
             let wait = wait.map(|w| secs("--wait", w)).transpose()?;
+            let cg = Cgroup::open(&path)?;
             cg.kill()?;
             match wait {
                 Some(w) => cg.wait_empty(w),
@@ -78,10 +79,12 @@ pub(crate) fn run(verb: CgroupVerb) -> linx::Result<()> {
             }
         }
         CgroupVerb::Freeze { path, timeout } => {
-            Cgroup::open(&path)?.freeze(secs("--timeout", timeout)?)
+            let timeout = secs("--timeout", timeout)?;
+            Cgroup::open(&path)?.freeze(timeout)
         }
         CgroupVerb::Thaw { path, timeout } => {
-            Cgroup::open(&path)?.thaw(secs("--timeout", timeout)?)
+            let timeout = secs("--timeout", timeout)?;
+            Cgroup::open(&path)?.thaw(timeout)
         }
     }
 }
