@@ -43,10 +43,20 @@ fn mnt_02_goldens() {
     assert_eq!(v[3].fstype, "fuse.my fs");
     assert_eq!(v[3].source, "back\\src");
     assert_eq!(v[3].super_options, "rw,lowerdir=/a,b");
+    // mount(8)'s line: per-mount then superblock options, one leading rw/ro.
     assert_eq!(
         v[1].to_string(),
-        "my src on /tmp/fx/bind type tmpfs (rw,relatime)"
+        "my src on /tmp/fx/bind type tmpfs (rw,relatime,size=1024k,mode=755)"
     );
+    assert_eq!(v[2].merged_options(), "rw,relatime");
+    let merged = |vfs: &str, fs: &str| {
+        let line = format!("1 1 0:1 / /x {vfs} - tmpfs t {fs}\n");
+        mountinfo::parse(line.as_bytes()).unwrap()[0].merged_options()
+    };
+    assert_eq!(merged("ro,relatime", "rw,size=4k"), "ro,relatime,size=4k");
+    assert_eq!(merged("rw,nosuid", "ro"), "ro,nosuid");
+    assert_eq!(merged("rw", "rw"), "rw");
+    assert_eq!(merged("rw,relatime", "rw"), "rw,relatime");
     // Empty input, a truncated line skipped and counted.
     assert!(mountinfo::parse(b"").unwrap().is_empty());
     let t =

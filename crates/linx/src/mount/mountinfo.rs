@@ -243,8 +243,41 @@ impl MountEntry {
     }
 }
 
+impl MountEntry {
+    /// The options as mount(8) lists them: the per-mount options followed by the superblock
+    /// options, with a single leading `ro` (if either side is read-only) or `rw`; identical lists
+    /// are shown once. `rw,relatime` + `rw,size=4k` gives `rw,relatime,size=4k`.
+    pub fn merged_options(&self) -> String {
+        let fs = self.super_options.to_string_lossy();
+        if self.mount_options == fs {
+            return self.mount_options.clone();
+        }
+        let mut read_only = false;
+        let mut rest: Vec<&str> = Vec::new();
+        for opt in self
+            .mount_options
+            .split(',')
+            .chain(fs.split(','))
+            .filter(|o| !o.is_empty())
+        {
+            match opt {
+                "ro" => read_only = true,
+                "rw" => {}
+                other => rest.push(other),
+            }
+        }
+        let mut out = String::from(if read_only { "ro" } else { "rw" });
+        for opt in rest {
+            out.push(',');
+            out.push_str(opt);
+        }
+        out
+    }
+}
+
 impl fmt::Display for MountEntry {
-    /// mount(8) style: `/dev/sda1 on / type ext4 (rw,relatime)`.
+    /// mount(8) style: `/dev/sda1 on / type ext4 (rw,relatime,errors=remount-ro)`, options from
+    /// [`MountEntry::merged_options`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -252,7 +285,7 @@ impl fmt::Display for MountEntry {
             self.source.to_string_lossy(),
             self.mount_point.display(),
             self.fstype,
-            self.mount_options
+            self.merged_options()
         )
     }
 }
