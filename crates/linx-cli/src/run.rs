@@ -112,6 +112,10 @@ pub(crate) struct RunArgs {
     /// Make the new root read-only (needs --rootfs).
     #[arg(long, requires = "rootfs")]
     readonly: bool,
+    /// Mount a fresh tmpfs at DST, `DST[:OPTIONS]` (e.g. `/run:size=64m,mode=755`; inside the
+    /// new root with --rootfs; repeatable; implies --ns mnt). The directory must exist.
+    #[arg(long = "tmpfs", value_name = "DST[:OPTIONS]")]
+    tmpfs: Vec<String>,
     /// Mount a fresh proc for the workload's pid namespace at /proc (without --rootfs; implies
     /// --ns mnt,pid).
     #[arg(long, conflicts_with = "rootfs")]
@@ -274,7 +278,12 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     if net.is_some() {
         ns |= NsSet::NET;
     }
-    if args.rootfs.is_some() {
+    let tmpfs = args
+        .tmpfs
+        .iter()
+        .map(|t| t.parse::<linx::mount::TmpfsSpec>())
+        .collect::<linx::Result<Vec<_>>>()?;
+    if args.rootfs.is_some() || !tmpfs.is_empty() {
         ns |= NsSet::MOUNT;
     }
     if args.proc {
@@ -285,6 +294,9 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
             let mut spec = linx::mount::RootfsSpec::new(dir).read_only(args.readonly);
             for b in &args.binds {
                 spec = spec.bind(b.parse::<linx::mount::BindSpec>()?);
+            }
+            for t in &tmpfs {
+                spec = spec.tmpfs(t.clone());
             }
             Some(spec)
         }
@@ -362,15 +374,35 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
         Some(net) => Some(net.apply(&parked)?),
         None => None,
     };
+    if ns.contains(NsSet::MOUNT) {
+        // Like unshare(1): the workload's copy of the tree stops sharing mount events with
+        // linx's namespace first, so nothing mounted for (or by) the workload appears outside.
+        linx::mount::Mounts::new(parked.target()?).set_propagation(
+            "/",
+            linx::mount::Propagation::Private,
+            true,
+        )?;
+    }
     if let Some(spec) = &rootfs {
         linx::mount::setup_rootfs(&parked.target()?, spec)?;
-    } else if args.proc {
-        linx::mount::Mounts::new(parked.target()?).mount_proc(
-            "/proc",
-            linx::mount::MountFlags::NOSUID
-                | linx::mount::MountFlags::NODEV
-                | linx::mount::MountFlags::NOEXEC,
-        )?;
+    } else {
+        let mounts = linx::mount::Mounts::new(parked.target()?);
+        use linx::mount::MountFlags;
+        if args.proc {
+            mounts.mount_proc(
+                "/proc",
+                MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+            )?;
+        }
+        for t in &tmpfs {
+            mounts.mount(
+                "tmpfs",
+                &t.dest,
+                "tmpfs",
+                MountFlags::NOSUID | MountFlags::NODEV,
+                &t.options,
+            )?;
+        }
     }
     checkpoint_self(&mut parked, &args.common, seccomp.as_ref())?;
     let finished = supervise(parked, &args.common, signals);

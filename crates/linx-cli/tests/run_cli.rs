@@ -455,3 +455,79 @@ fn proc_50_cgroup_is_created_used_and_removed() {
         );
     }
 }
+
+/// Mounts the workload makes in its own mount namespace stay there even when the namespace linx
+/// runs in has shared propagation (the default on systemd hosts): like unshare(1), linx makes the
+/// workload's copy of the tree private before mounting anything. The test runs linx inside a
+/// throwaway `unshare -m --propagation shared` namespace and counts the mounts there afterwards.
+#[test]
+fn proc_50_mounts_do_not_propagate_out_of_the_workload() {
+    if !require_root() || !linx_testkit::require_tool("unshare") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().to_str().unwrap();
+    let linx = env!("CARGO_BIN_EXE_linx");
+    let script = format!(
+        "before=$(wc -l < /proc/self/mountinfo); \
+         {linx} run --proc --tmpfs {scratch}:size=1m -- sh -c 'grep -c \" {scratch} \" /proc/self/mountinfo' || exit 99; \
+         after=$(wc -l < /proc/self/mountinfo); \
+         echo \"outside $before $after\""
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "shared", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    // Inside: the tmpfs is mounted at the scratch directory.
+    assert_eq!(lines[0], "1", "{text}");
+    // Outside: the same number of mounts before and after.
+    let outside: Vec<&str> = lines[1].split(' ').collect();
+    assert_eq!(outside[0], "outside");
+    assert_eq!(outside[1], outside[2], "mounts leaked out: {text}");
+}
+
+#[test]
+fn proc_50_tmpfs_mounts_in_a_new_root_shallow_first() {
+    if !require_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for l in ["bin", "sbin", "lib", "lib64"] {
+        std::os::unix::fs::symlink(format!("usr/{l}"), dir.path().join(l)).unwrap();
+    }
+    // Given deepest first: linx mounts /data before /data/cache so neither hides the other.
+    let (c, out) = output(&[
+        "run",
+        "--rootfs",
+        dir.path().to_str().unwrap(),
+        "--bind",
+        "/usr:/usr:ro",
+        "--tmpfs",
+        "/data/cache",
+        "--tmpfs",
+        "/data:size=1m,mode=700",
+        "--",
+        "sh",
+        "-c",
+        "stat -c %a /data; grep ' /data' /proc/self/mountinfo | cut -d' ' -f5,6,9; \
+         touch /data/cache/x && echo writable",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "700", "{out}");
+    // mountinfo fields 5, 6, 9: mount point, per-mount options, fstype.
+    assert!(lines[1].starts_with("/data rw,nosuid,nodev"), "{out}");
+    assert!(lines[1].ends_with(" tmpfs"), "{out}");
+    assert!(lines[2].starts_with("/data/cache rw,nosuid,nodev"), "{out}");
+    assert!(lines[2].ends_with(" tmpfs"), "{out}");
+    assert_eq!(lines[3], "writable", "{out}");
+    // Bad specs are input errors before anything runs.
+    assert_eq!(code(&["run", "--tmpfs", "relative", "--", "true"]), 125);
+}

@@ -28,6 +28,13 @@ use crate::ns::{NsSet, NsTarget};
 /// namespace's root (`setns(2)`), so paths resolve from there — not from a target process's
 /// `chroot`, if it has one.
 ///
+/// **Propagation.** A mount namespace created without a new user namespace keeps the shared
+/// propagation of the tree it was copied from (systemd makes `/` shared): a mount made in a
+/// child's namespace then also appears in the parent's. Make the child's tree private first —
+/// `set_propagation("/", Propagation::Private, true)` — as [`setup_rootfs`](super::setup_rootfs)
+/// and `linx run` do. (With a new user namespace the kernel already demotes shared mounts to
+/// slaves.)
+///
 /// ```no_run
 /// use linx::mount::{Mounts, MountFlags};
 /// use linx::ns::NsTarget;

@@ -84,6 +84,62 @@ impl std::str::FromStr for BindSpec {
     }
 }
 
+/// A fresh tmpfs at `dest`: inside the new root for [`setup_rootfs`], or at a path of the
+/// workload's mount namespace (`linx run --tmpfs`). Mounted `nosuid,nodev`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TmpfsSpec {
+    /// Where to mount it (absolute; inside the rootfs when used with [`RootfsSpec`]).
+    pub dest: PathBuf,
+    /// tmpfs options (`size=64m,mode=1777`); empty for the kernel's defaults.
+    pub options: String,
+}
+
+impl TmpfsSpec {
+    /// A tmpfs at `dest` with the kernel's default options.
+    pub fn new(dest: impl Into<PathBuf>) -> TmpfsSpec {
+        TmpfsSpec {
+            dest: dest.into(),
+            options: String::new(),
+        }
+    }
+
+    /// Sets the tmpfs options (`size=…`, `mode=…`, `nr_inodes=…`, `uid=…`, `gid=…`).
+    pub fn options(mut self, options: impl Into<String>) -> TmpfsSpec {
+        self.options = options.into();
+        self
+    }
+}
+
+impl std::str::FromStr for TmpfsSpec {
+    type Err = Error;
+
+    /// `DST[:OPTIONS]` (the `--tmpfs` syntax of `linx run`); DST absolute.
+    ///
+    /// ```
+    /// let t: linx::mount::TmpfsSpec = "/run:size=64m,mode=755".parse()?;
+    /// assert_eq!(t.options, "size=64m,mode=755");
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<TmpfsSpec> {
+        let bad = |why: &'static str| Error::input(Subsystem::Mount, "tmpfs spec", s, why);
+        let (dest, options) = s.split_once(':').unwrap_or((s, ""));
+        if !dest.starts_with('/') {
+            return Err(bad("DST must be an absolute path"));
+        }
+        if s.contains('\0') {
+            return Err(bad("contains a NUL byte"));
+        }
+        if options.split(',').any(|o| o.trim().is_empty()) && !options.is_empty() {
+            return Err(bad("empty option in OPTIONS"));
+        }
+        Ok(TmpfsSpec {
+            dest: dest.into(),
+            options: options.to_owned(),
+        })
+    }
+}
+
 /// How the root is switched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PivotMode {
@@ -114,6 +170,8 @@ pub struct RootfsSpec {
     pub tmp: bool,
     /// Extra bind mounts, in order.
     pub binds: Vec<BindSpec>,
+    /// Extra tmpfs mounts inside the root.
+    pub tmpfs: Vec<TmpfsSpec>,
     /// How the root is switched.
     pub pivot: PivotMode,
 }
@@ -128,6 +186,7 @@ impl RootfsSpec {
             dev: true,
             tmp: true,
             binds: Vec::new(),
+            tmpfs: Vec::new(),
             pivot: PivotMode::InPlace,
         }
     }
@@ -141,6 +200,12 @@ impl RootfsSpec {
     /// Adds a bind mount.
     pub fn bind(mut self, bind: BindSpec) -> RootfsSpec {
         self.binds.push(bind);
+        self
+    }
+
+    /// Adds a tmpfs mount.
+    pub fn tmpfs(mut self, tmpfs: TmpfsSpec) -> RootfsSpec {
+        self.tmpfs.push(tmpfs);
         self
     }
 
@@ -183,6 +248,12 @@ fn symlink_in(root: &Root, dir: &str, name: &str, to: &str) -> Result<()> {
                 .into(),
         ),
     }
+}
+
+/// A mount added after the standard ones, in destination-depth order.
+enum Extra<'a> {
+    Bind(&'a DetachedMount, MountPointKind),
+    Tmpfs(&'a str),
 }
 
 /// Builds a container root inside `target`'s mount namespace and switches to it — the standard
@@ -254,6 +325,28 @@ pub fn setup_rootfs(target: &NsTarget, spec: &RootfsSpec) -> Result<()> {
         }
         binds.push((tree, kind, b.dest.as_path()));
     }
+    for t in &spec.tmpfs {
+        if !t.dest.is_absolute() {
+            return Err(Error::input(
+                Subsystem::Mount,
+                "tmpfs destination",
+                t.dest.display().to_string(),
+                "must be absolute (inside the rootfs)",
+            ));
+        }
+    }
+    // Binds and tmpfs mounts go on shallow destinations first, so `/data` is mounted before
+    // `/data/cache` and does not hide it.
+    let mut extras: Vec<(&Path, Extra<'_>)> = binds
+        .iter()
+        .map(|(tree, kind, dest)| (*dest, Extra::Bind(tree, *kind)))
+        .chain(
+            spec.tmpfs
+                .iter()
+                .map(|t| (t.dest.as_path(), Extra::Tmpfs(t.options.as_str()))),
+        )
+        .collect();
+    extras.sort_by_key(|(dest, _)| dest.components().count());
     let mut nodes = Vec::new();
     if spec.dev {
         for n in DEV_NODES {
@@ -320,9 +413,18 @@ pub fn setup_rootfs(target: &NsTarget, spec: &RootfsSpec) -> Result<()> {
                 &rootfs.join("proc"),
             )?;
         }
-        for (tree, kind, dest) in &binds {
-            root.create(dest, *kind)?;
-            root.attach(tree, dest)?;
+        for (dest, extra) in &extras {
+            match extra {
+                Extra::Bind(tree, kind) => {
+                    root.create(dest, *kind)?;
+                    root.attach(tree, dest)?;
+                }
+                Extra::Tmpfs(options) => {
+                    root.create(dest, MountPointKind::Dir)?;
+                    let t = tmpfs(options, MountAttr::NOSUID | MountAttr::NODEV)?;
+                    root.attach(&t, dest)?;
+                }
+            }
         }
         let put_old = match &spec.pivot {
             PivotMode::InPlace => None,
@@ -361,6 +463,17 @@ mod tests {
         assert!(b.readonly);
         for bad in ["/a", "a:/b", "/a:b", "/a:/b:rx", "/a:/b:ro:x", ""] {
             assert!(bad.parse::<BindSpec>().unwrap_err().is_input(), "{bad}");
+        }
+        let t: TmpfsSpec = "/run".parse().unwrap();
+        assert_eq!(t, TmpfsSpec::new("/run"));
+        let t: TmpfsSpec = "/run:size=1m,mode=700".parse().unwrap();
+        assert_eq!(t, TmpfsSpec::new("/run").options("size=1m,mode=700"));
+        for bad in ["run", "", "/a:size=1m,,mode=7", "/a\0b"] {
+            let e = bad.parse::<TmpfsSpec>().unwrap_err();
+            assert!(
+                e.is_input() && e.to_string().contains("tmpfs spec"),
+                "{bad}: {e}"
+            );
         }
         let e = setup_rootfs(&NsTarget::Pid(1), &RootfsSpec::new("relative")).unwrap_err();
         assert!(e.is_input(), "{e}");
