@@ -1,9 +1,12 @@
-//! The spawner thread: every child is cloned from one long-lived thread.
+//! The spawner thread: children are cloned from a thread that lives as long as the process.
 //!
 //! `PR_SET_PDEATHSIG` fires when the *thread* that created the child exits, not the process; cloning
-//! from a caller's short-lived thread would kill the workload when that thread ends. The spawner
-//! thread lives as long as the process, blocks every signal (so no handler of the program can run in
-//! a fresh child before it resets its mask), and performs `clone3` on behalf of callers.
+//! from a caller's short-lived thread would kill the workload when that thread ends. Calls from the
+//! main thread clone directly (its end is the process's end: returning from `main` exits every
+//! thread), with every signal blocked around the clone; calls from any other thread are handed to
+//! the spawner thread, which lives as long as the process, blocks every signal (so no handler of
+//! the program can run in a fresh child before it resets its mask), and performs `clone3` on
+//! behalf of callers.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::mpsc::{Sender, SyncSender, channel, sync_channel};
@@ -86,6 +89,17 @@ fn block_all_signals() {
 }
 
 fn clone_job(job: &Job) -> Result<Cloned, (Stage, Errno)> {
+    clone_now(job.plan, job.flags, job.cgroup)
+}
+
+/// Clones from the calling thread; the caller has every signal blocked.
+fn clone_now(plan: usize, flags: u64, cgroup: Option<i32>) -> Result<Cloned, (Stage, Errno)> {
+    let job = CloneRequest {
+        plan,
+        flags,
+        cgroup,
+    };
+    let job = &job;
     let mut pidfd: i32 = -1;
     let mut args = CloneArgs {
         flags: job.flags | CLONE_PIDFD,
@@ -170,12 +184,39 @@ fn clone_job(job: &Job) -> Result<Cloned, (Stage, Errno)> {
     })
 }
 
-/// Clones a child running `plan` from the spawner thread. `flags` are the `CLONE_NEW*` bits.
+/// The parameters of one clone.
+struct CloneRequest {
+    plan: usize,
+    flags: u64,
+    cgroup: Option<i32>,
+}
+
+/// True on the process's main thread (its thread id is the process id).
+fn on_main_thread() -> bool {
+    rustix::thread::gettid() == rustix::process::getpid()
+}
+
+/// Clones a child running `plan` — directly on the main thread, else from the spawner thread.
+/// `flags` are the `CLONE_NEW*` bits.
 pub(crate) fn clone_child(
     plan: &ChildPlan,
     flags: u64,
     cgroup: Option<i32>,
 ) -> Result<Cloned, (Stage, Errno)> {
+    if on_main_thread() {
+        // SAFETY: sigfillset initialises the set; pthread_sigmask changes only this thread's mask
+        // and the previous mask is restored right after the clone (in the parent; the child
+        // resets its own mask before exec).
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+            let r = clone_now(plan as *const ChildPlan as usize, flags, cgroup);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            return r;
+        }
+    }
     let (reply, rx) = sync_channel(1);
     let job = Job {
         plan: plan as *const ChildPlan as usize,
