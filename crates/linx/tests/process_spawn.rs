@@ -987,3 +987,26 @@ fn proc_20_spawn_timeout_kills_and_reaps() {
     assert!(empty, "the timed-out child is still in the cgroup");
     cg.remove().unwrap();
 }
+
+/// `PR_SET_PDEATHSIG` follows the creating *thread*: a child started from a short-lived thread
+/// must outlive that thread (linx clones it from its long-lived spawner thread), and stays
+/// killable and waitable from anywhere.
+#[test]
+fn proc_08_child_outlives_the_thread_that_started_it() {
+    let running = std::thread::spawn(|| {
+        let mut c = Command::new("/bin/sleep");
+        c.arg("600");
+        c.start().unwrap()
+    })
+    .join()
+    .unwrap();
+    // The starting thread is gone; give a death signal every chance to be delivered first.
+    assert_eq!(
+        running.wait_timeout(Duration::from_millis(300)).unwrap(),
+        None,
+        "the child died with the thread that started it"
+    );
+    assert!(proc_exists(running.pid()));
+    running.signal(Signal::KILL).unwrap();
+    assert_eq!(running.wait().unwrap().signal(), Some(Signal::KILL));
+}
