@@ -517,3 +517,73 @@ fn sec_16_install_errors_are_typed() {
         libc::close(w);
     }
 }
+
+/// SEC-19 through the checkpoint: a filter with a `UserNotif` rule queued on a parked child with
+/// `NEW_LISTENER`; the listener arrives with the running handle; the supervisor answers every
+/// `openat` with Continue except the one for a path that does not exist, into which it injects
+/// its own file with `add_fd` (`send`: the injected fd number is the call's result). `cat` of the
+/// missing path prints the supervisor's file.
+#[test]
+fn sec_19_listener_from_the_checkpoint_and_add_fd() {
+    use linx::process::{Command as LinxCommand, Stdio as LinxStdio};
+    use linx::seccomp::AddFd;
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    if !linx_testkit::require_root() {
+        return; // reading the child's memory needs PTRACE_MODE_ATTACH
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let injected = dir.path().join("injected");
+    std::fs::write(&injected, "hello from the supervisor\n").unwrap();
+    let magic = "/nonexistent/linx-sec19-magic";
+    let f = Filter::builder(arch())
+        .default_action(Action::Allow)
+        .action("openat", Action::UserNotif)
+        .build()
+        .unwrap();
+    let mut c = LinxCommand::new("/bin/cat");
+    c.arg(magic).no_new_privs(true).stdout(LinxStdio::Pipe);
+    let mut parked = c.spawn().unwrap();
+    parked
+        .seccomp(&f, InstallFlags::NEW_LISTENER, false)
+        .unwrap();
+    let mut running = parked.proceed().unwrap();
+    let mut listeners = running.take_seccomp_listeners();
+    assert_eq!(listeners.len(), 1);
+    let notifier = Notifier::from(listeners.remove(0));
+    let mut out = running.take_stdout().unwrap();
+    let file = std::fs::File::open(&injected).unwrap();
+    let mut injected_count = 0;
+    let deadline = Instant::now() + Duration::from_secs(60); // hang guard only
+    while running.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "cat never finished");
+        if !notifier.wait(Some(Duration::from_millis(100))).unwrap() {
+            continue;
+        }
+        let Ok(n) = notifier.recv() else { continue };
+        assert_eq!(n.syscall_name(), Some("openat"));
+        let path = read_c_string(n.pid as libc::pid_t, n.data.args[1]);
+        if path == magic {
+            let fd = notifier
+                .add_fd(
+                    n.id,
+                    file.as_fd(),
+                    AddFd {
+                        send: true,
+                        ..AddFd::default()
+                    },
+                )
+                .unwrap();
+            assert!(fd >= 0, "{fd}");
+            injected_count += 1;
+        } else {
+            // The call may have been abandoned meanwhile (ENOENT): nothing to answer then.
+            let _ = notifier.respond(n.id, Response::Continue);
+        }
+    }
+    let mut text = String::new();
+    out.read_to_string(&mut text).unwrap();
+    assert_eq!(injected_count, 1);
+    assert_eq!(text, "hello from the supervisor\n");
+    assert!(running.wait().unwrap().success());
+}
