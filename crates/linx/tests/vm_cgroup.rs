@@ -430,3 +430,101 @@ fn vm_cg_20_clone_into_a_limited_cgroup() {
     assert_eq!(cgroup::parse::proc_cgroup(&inside), Some("/"), "{inside}");
     assert_eq!(pids_current, 1, "counted against the cgroup's pids.max");
 }
+
+/// The first block device of the guest (a RAM disk from `brd` when there is none).
+fn block_device() -> linx::cgroup::DevNum {
+    let find = || {
+        std::fs::read_dir("/sys/block").ok()?.find_map(|e| {
+            let dev = std::fs::read_to_string(e.ok()?.path().join("dev")).ok()?;
+            let (maj, min) = dev.trim().split_once(':')?;
+            Some(linx::cgroup::DevNum::new(
+                maj.parse().ok()?,
+                min.parse().ok()?,
+            ))
+        })
+    };
+    if let Some(d) = find() {
+        return d;
+    }
+    let status = Command::new("modprobe")
+        .args(["brd", "rd_nr=1", "rd_size=4096"])
+        .status()
+        .expect("run modprobe");
+    assert!(status.success(), "modprobe brd: {status}");
+    find().expect("a block device after loading brd")
+}
+
+#[test]
+fn vm_cg_10_io_max_and_per_device_weight_on_a_real_device() {
+    use linx::cgroup::IoMax;
+    let Some(t) = TestParent::new("the io controller and a block device") else {
+        return;
+    };
+    let dev = block_device();
+    let cg = t.leaf("io", &[Controller::Io]);
+    let mut max = IoMax::new(dev);
+    max.rbps = Some(Limit::Value(1 << 20));
+    max.wiops = Some(Limit::Value(100));
+    cg.set_io_max(&max).unwrap();
+    // The kernel's own line, and the typed read of it.
+    assert_eq!(
+        cg.read("io.max").unwrap(),
+        format!("{dev} rbps=1048576 wbps=max riops=max wiops=100")
+    );
+    let read = cg.io_max().unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].device, dev);
+    assert_eq!(read[0].rbps, Some(Limit::Value(1 << 20)));
+    assert_eq!(read[0].wbps, Some(Limit::Max));
+    assert_eq!(read[0].wiops, Some(Limit::Value(100)));
+    // Fields left None stay as they are; all max removes the line.
+    let mut more = IoMax::new(dev);
+    more.wbps = Some(Limit::Value(2 << 20));
+    cg.set_io_max(&more).unwrap();
+    assert_eq!(
+        cg.read("io.max").unwrap(),
+        format!("{dev} rbps=1048576 wbps=2097152 riops=max wiops=100")
+    );
+    let mut clear = IoMax::new(dev);
+    clear.rbps = Some(Limit::Max);
+    clear.wbps = Some(Limit::Max);
+    clear.riops = Some(Limit::Max);
+    clear.wiops = Some(Limit::Max);
+    cg.set_io_max(&clear).unwrap();
+    assert!(cg.io_max().unwrap().is_empty());
+    // The default weight applies; a per-device weight needs the iocost controller active on
+    // that device (io.cost.qos), which the guest's RAM disk does not have: the kernel's
+    // EOPNOTSUPP comes back naming the file.
+    cg.set_io_weight(200).unwrap();
+    assert_eq!(cg.io_weight().unwrap().default, Some(200));
+    assert_eq!(cg.read("io.weight").unwrap(), "default 200");
+    match cg.set_io_weight_device(dev, Some(500)) {
+        Ok(()) => assert_eq!(cg.io_weight().unwrap().devices, vec![(dev, 500)]),
+        Err(e) => {
+            assert_eq!(e.errno(), Some(Errno::OPNOTSUPP), "{e}");
+            assert!(e.to_string().contains("io.weight"), "{e}");
+        }
+    }
+}
+
+#[test]
+fn vm_cg_11_cpuset_partition_root_with_an_exclusive_cpu() {
+    let Some(t) = TestParent::new("the cpuset controller with two CPUs") else {
+        return;
+    };
+    // The test parent is a child of the hierarchy root (a partition root); give it CPU 1 alone.
+    let cpus: CpuList = "1".parse().unwrap();
+    t.cg.set_cpuset_cpus(&cpus).unwrap();
+    t.cg.set_cpuset_partition(&Partition::Root).unwrap();
+    assert_eq!(t.cg.cpuset_partition().unwrap(), Partition::Root);
+    assert_eq!(t.cg.read("cpuset.cpus.partition").unwrap(), "root");
+    assert_eq!(t.cg.read("cpuset.cpus.effective").unwrap(), "1");
+    // Back to a member, so the CPU returns to the root before removal.
+    t.cg.set_cpuset_partition(&Partition::Member).unwrap();
+    assert_eq!(t.cg.cpuset_partition().unwrap(), Partition::Member);
+    // Anything else than member/root/isolated is refused before writing.
+    let e =
+        t.cg.set_cpuset_partition(&Partition::Other("bogus".into()))
+            .unwrap_err();
+    assert!(e.is_input(), "{e}");
+}
