@@ -1,26 +1,103 @@
-//! `linx nft …`: nf_tables commands that need no nft-language parser — `show` (the pulled
-//! ruleset, `--json` for the linx model as JSON) and `monitor` (changes per committed
-//! transaction). `apply`, `check`, `diff` and `fmt` come with the nft language front end.
+//! `linx nft …`: the nft language front end (NFT-30..32) — `apply` (≡ `nft -f`), `check`
+//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list ruleset`), `fmt` — plus `monitor`.
+//!
+//! Exit codes: 0 success; 1 kernel rejection (nothing applied) or, for `diff`, differences;
+//! 2 syntax or semantic errors (located diagnostics on stderr); 3 `show --strict` with lossy
+//! output.
 
-use clap::Subcommand;
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
 use linx::netfilter::monitor::{Event, Monitor};
 use linx::netfilter::{Family, Nft, Ruleset};
+use linx::nft::{self, CompileEnv, LoadOptions, NetlinkIfResolver, PrintOptions, Program};
+use linx::ns::NsTarget;
 
 use crate::{NetnsArg, print_json, print_lines};
 
+/// Options shared by the commands that read an nft file.
+#[derive(Args)]
+pub(crate) struct FileArgs {
+    /// The nft file (`-` for stdin).
+    file: String,
+    /// Include directory (searched after nft's default `/etc`), repeatable.
+    #[arg(short = 'I', long = "includepath", value_name = "DIR")]
+    include: Vec<PathBuf>,
+    /// Predefined variable `NAME=VALUE`, repeatable.
+    #[arg(short = 'D', long = "define", value_name = "NAME=VALUE")]
+    define: Vec<String>,
+    /// Print the generated expressions (`bytecode`, as `nft --debug=netlink`).
+    #[arg(long, value_name = "WHAT")]
+    debug: Option<String>,
+    /// Diagnostics as JSON on stderr.
+    #[arg(long = "json-diagnostics")]
+    json_diagnostics: bool,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum NftVerb {
-    /// Print the ruleset (or one table: `FAMILY NAME`), expressions in `nft --debug=netlink`
-    /// style.
+    /// Load an nft file as one atomic batch, as `nft -f` does.
+    Apply {
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        netns: NetnsArg,
+    },
+    /// Parse, evaluate and let the kernel validate an nft file without applying it
+    /// (`nft -c -f`).
+    Check {
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        netns: NetnsArg,
+        /// Skip the kernel: parse and evaluate only.
+        #[arg(long)]
+        offline: bool,
+        /// Validate in a fresh, empty network namespace instead of the target one.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Show what applying an nft file would change: the ruleset before and after, as a line
+    /// diff of `nft list ruleset` text (exit 1 when there are differences).
+    Diff {
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        netns: NetnsArg,
+    },
+    /// Print the ruleset (or one table: `FAMILY NAME`) in nft syntax, as `nft list ruleset`.
     Show {
         /// `FAMILY NAME` of one table.
         #[arg(num_args = 0..=2)]
         table: Vec<String>,
         #[command(flatten)]
         netns: NetnsArg,
+        /// Print handles (`# handle N`), as `nft -a`.
+        #[arg(short = 'a', long)]
+        handles: bool,
         /// Print the linx ruleset model as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the expressions in `nft --debug=netlink` style instead of nft syntax.
+        #[arg(long)]
+        bytecode: bool,
+        /// Exit 3 when some rule cannot be printed faithfully.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Reformat nft files canonically (tabs, one statement per line).
+    Fmt {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Rewrite the files in place.
+        #[arg(short = 'w', long)]
+        write: bool,
+        /// Exit 1 if a file would change (nothing is written).
+        #[arg(long)]
+        check: bool,
     },
     /// Print nf_tables changes as they are committed (one line per object, then the
     /// generation), until interrupted.
@@ -33,7 +110,7 @@ pub(crate) enum NftVerb {
     },
 }
 
-fn show(rs: &Ruleset) -> Vec<String> {
+fn show_bytecode(rs: &Ruleset) -> Vec<String> {
     let mut out = vec![rs.to_string()];
     for t in &rs.tables {
         out.push(t.to_string());
@@ -69,12 +146,242 @@ fn show(rs: &Ruleset) -> Vec<String> {
     out
 }
 
+/// Ends the process with `code` after flushing stdout.
+fn exit(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}
+
+fn load(f: &FileArgs) -> nft::Source {
+    let mut opts = LoadOptions {
+        include_dirs: f.include.clone(),
+        defines: Vec::new(),
+    };
+    for d in &f.define {
+        match d.split_once('=') {
+            Some((n, v)) => opts.defines.push((n.to_string(), v.to_string())),
+            None => {
+                eprintln!("linx: -D {d}: expected NAME=VALUE");
+                exit(2);
+            }
+        }
+    }
+    let r = if f.file == "-" {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("linx: stdin: {e}");
+            exit(2);
+        }
+        nft::load_str("/dev/stdin", &text, &opts)
+    } else {
+        nft::load_file(Path::new(&f.file), &opts)
+    };
+    match r {
+        Ok(s) => {
+            if !s.warnings.is_empty() {
+                eprint!("{}", s.warnings.render(&s.sources));
+            }
+            s
+        }
+        Err(e) => report(&e, f.json_diagnostics),
+    }
+}
+
+fn report(e: &nft::CompileError, json: bool) -> ! {
+    if json {
+        eprintln!("{}", e.to_json());
+    } else {
+        eprint!("{e}");
+    }
+    exit(2)
+}
+
+fn compile_for(
+    src: &nft::Source,
+    target: &NsTarget,
+    f: &FileArgs,
+    with_kernel: bool,
+) -> linx::Result<Program> {
+    let ifr = NetlinkIfResolver::new(target)?;
+    let kernel = if with_kernel {
+        Some(Nft::open(target)?.pull()?)
+    } else {
+        None
+    };
+    let mut env = CompileEnv::new(&ifr);
+    if let Some(k) = &kernel {
+        env = env.with_kernel(k);
+    }
+    match nft::compile(src, &env) {
+        Ok(p) => {
+            if f.debug
+                .as_deref()
+                .is_some_and(|d| d.contains("bytecode") || d.contains("netlink"))
+            {
+                print_lines(p.bytecode());
+            }
+            Ok(p)
+        }
+        Err(e) => report(&e, f.json_diagnostics),
+    }
+}
+
+fn apply_error(e: nft::ApplyError) -> linx::Result<()> {
+    match e {
+        nft::ApplyError::Io(e) => Err(e),
+        k @ nft::ApplyError::Kernel { .. } => {
+            eprintln!("{k}");
+            exit(1)
+        }
+    }
+}
+
+/// A fresh network namespace (only `lo`), created on a short-lived thread.
+fn fresh_netns() -> linx::Result<NsTarget> {
+    let fd = std::thread::spawn(|| -> std::io::Result<OwnedFd> {
+        // SAFETY: only the network namespace of this short-lived thread changes; FILES is not
+        // unshared.
+        unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET)? };
+        Ok(rustix::fs::open(
+            "/proc/thread-self/ns/net",
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )?)
+    })
+    .join()
+    .map_err(|_| std::io::Error::other("namespace thread panicked"))
+    .and_then(|r| r)
+    .map_err(|e| {
+        linx::Error::input(
+            linx::error::Subsystem::Netfilter,
+            "namespace",
+            "fresh network namespace",
+            format!("cannot create one: {e}"),
+        )
+    })?;
+    Ok(NsTarget::fd(fd))
+}
+
+/// The longest common subsequence diff of two texts, as `-`/`+`/` ` lines.
+fn line_diff(a: &str, b: &str) -> Vec<String> {
+    let x: Vec<&str> = a.lines().collect();
+    let y: Vec<&str> = b.lines().collect();
+    let (n, m) = (x.len(), y.len());
+    let mut l = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            l[i][j] = if x[i] == y[j] {
+                l[i + 1][j + 1] + 1
+            } else {
+                l[i + 1][j].max(l[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < n || j < m {
+        if i < n && j < m && x[i] == y[j] {
+            out.push(format!(" {}", x[i]));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || l[i][j + 1] >= l[i + 1][j]) {
+            out.push(format!("+{}", y[j]));
+            j += 1;
+        } else {
+            out.push(format!("-{}", x[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
 pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
     match verb {
-        NftVerb::Show { table, netns, json } => {
-            let mut nft = Nft::open(&netns.target()?)?;
+        NftVerb::Apply { file, netns } => {
+            let src = load(&file);
+            let target = netns.target()?;
+            let p = compile_for(&src, &target, &file, true)?;
+            match nft::apply(&p, &target) {
+                Ok(()) => Ok(()),
+                Err(e) => apply_error(e),
+            }
+        }
+        NftVerb::Check {
+            file,
+            netns,
+            offline,
+            fresh,
+        } => {
+            let src = load(&file);
+            if offline {
+                let ifr = nft::StaticIfResolver::default();
+                return match nft::compile(&src, &CompileEnv::new(&ifr)) {
+                    Ok(p) => {
+                        if file.debug.is_some() {
+                            print_lines(p.bytecode());
+                        }
+                        Ok(())
+                    }
+                    Err(e) => report(&e, file.json_diagnostics),
+                };
+            }
+            let target = if fresh {
+                fresh_netns()?
+            } else {
+                netns.target()?
+            };
+            let p = compile_for(&src, &target, &file, !fresh)?;
+            match nft::check(&p, &target) {
+                Ok(()) => Ok(()),
+                Err(e) => apply_error(e),
+            }
+        }
+        NftVerb::Diff { file, netns } => {
+            let src = load(&file);
+            let target = netns.target()?;
+            let before = Nft::open(&target)?.pull()?;
+            let p = compile_for(&src, &target, &file, true)?;
+            // Simulate on a copy of the current ruleset in a throwaway namespace.
+            let scratch = fresh_netns()?;
+            let mut sn = Nft::open(&scratch)?;
+            if !before.tables.is_empty() {
+                sn.push_replace(&before)?;
+            }
+            if let Err(e) = nft::apply_with(&p, &mut sn) {
+                return apply_error(e);
+            }
+            let after = sn.pull()?;
+            let names = NetlinkIfResolver::new(&target)?.names();
+            let opts = PrintOptions {
+                ifnames: names,
+                ..Default::default()
+            };
+            let a = nft::print(&before, &opts).text;
+            let b = nft::print(&after, &opts).text;
+            if a == b {
+                return Ok(());
+            }
+            print_lines(
+                line_diff(&a, &b)
+                    .into_iter()
+                    .filter(|l| !l.starts_with(' ')),
+            );
+            exit(1)
+        }
+        NftVerb::Show {
+            table,
+            netns,
+            handles,
+            json,
+            bytecode,
+            strict,
+        } => {
+            let target = netns.target()?;
+            let mut nft = Nft::open(&target)?;
+            let full = nft.pull()?;
             let rs = match table.as_slice() {
-                [] => nft.pull()?,
+                [] => full.clone(),
                 [family, name] => {
                     let mut rs = Ruleset::new();
                     rs.add_table(nft.pull_table(family.parse::<Family>()?, name)?)?;
@@ -90,11 +397,79 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                 }
             };
             if json {
-                print_json(&rs)
-            } else {
-                print_lines(show(&rs));
-                Ok(())
+                return print_json(&rs);
             }
+            if bytecode {
+                print_lines(show_bytecode(&rs));
+                return Ok(());
+            }
+            let names = NetlinkIfResolver::new(&target)?.names();
+            let opts = PrintOptions {
+                handles,
+                ifnames: names,
+                ..Default::default()
+            };
+            let mut lossy = Vec::new();
+            let mut text = String::new();
+            for t in &rs.tables {
+                let p = nft::print_table(t, &full, &opts);
+                text.push_str(&p.text);
+                lossy.extend(p.lossy);
+            }
+            print!("{text}");
+            for l in &lossy {
+                eprintln!("linx: lossy: {l}");
+            }
+            if strict && !lossy.is_empty() {
+                exit(3);
+            }
+            Ok(())
+        }
+        NftVerb::Fmt {
+            files,
+            write,
+            check,
+        } => {
+            let mut changed = false;
+            for f in &files {
+                let text = std::fs::read_to_string(f).map_err(|e| {
+                    linx::Error::input(
+                        linx::error::Subsystem::Netfilter,
+                        "file",
+                        f.display().to_string(),
+                        e.to_string(),
+                    )
+                })?;
+                let out = match nft::format_str(&f.display().to_string(), &text) {
+                    Ok(o) => o,
+                    Err(e) => report(&e, false),
+                };
+                if out != text {
+                    changed = true;
+                    if check {
+                        eprintln!("linx: {} would be reformatted", f.display());
+                        continue;
+                    }
+                    if write {
+                        std::fs::write(f, &out).map_err(|e| {
+                            linx::Error::input(
+                                linx::error::Subsystem::Netfilter,
+                                "file",
+                                f.display().to_string(),
+                                e.to_string(),
+                            )
+                        })?;
+                        continue;
+                    }
+                }
+                if !check && !write {
+                    print!("{out}");
+                }
+            }
+            if check && changed {
+                exit(1);
+            }
+            Ok(())
         }
         NftVerb::Monitor { netns, json } => {
             let mut mon = Monitor::open(&netns.target()?)?;
@@ -117,5 +492,16 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_diff;
+
+    #[test]
+    fn line_diff_marks_changes() {
+        let d = line_diff("a\nb\nc\n", "a\nc\nd\n");
+        assert_eq!(d, vec![" a", "-b", " c", "+d"]);
     }
 }

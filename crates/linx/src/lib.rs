@@ -26,6 +26,8 @@ pub mod mount;
 #[cfg(feature = "netfilter")]
 pub mod netfilter;
 pub mod netlink;
+#[cfg(feature = "netfilter")]
+pub mod nft;
 pub mod ns;
 pub mod pidfd;
 pub mod probe;

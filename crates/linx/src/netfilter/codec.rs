@@ -355,6 +355,27 @@ pub fn del_table(family: Family, name: &str, destroy: bool) -> Result<NftMessage
     finish(w, format!("{family}/{name} table"))
 }
 
+/// `NFT_MSG_DELTABLE` without a name: deletes every table (of `family`, or of every family),
+/// as nft sends `flush ruleset`.
+///
+/// # Errors
+/// Never.
+pub fn flush_ruleset(family: Option<Family>) -> Result<NftMessage> {
+    let w = start(NFT_MSG_DELTABLE, family.map_or(0, Family::number), 0, 20);
+    let what = match family {
+        Some(f) => format!("{f} ruleset flush"),
+        None => "ruleset flush".to_string(),
+    };
+    finish(w, what)
+}
+
+/// `m` with `extra` header flags added (for example `NLM_F_EXCL` for `create` commands).
+pub fn add_flags(mut m: NftMessage, extra: u16) -> NftMessage {
+    let fl = m.flags() | extra;
+    m.bytes[6..8].copy_from_slice(&fl.to_ne_bytes());
+    m
+}
+
 /// `NFT_MSG_DELRULE` with only the table: flushes every chain of the table.
 ///
 /// # Errors

@@ -1,0 +1,251 @@
+//! `linx nft …` against `nft` (NFT-27, NFT-30..32), each tool in its own fresh network
+//! namespace: `apply` leaves the state `nft -f` leaves, `check` and `apply` refuse what nft
+//! refuses with nft's exit codes, `show` prints text `nft -f` loads back into the same state,
+//! `fmt` output passes `nft -c` and is idempotent, `diff` shows what a file would change.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use linx_testkit::{NetNs, require_root, require_tool};
+
+const LINX: &str = env!("CARGO_BIN_EXE_linx");
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "nft"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn ready() -> bool {
+    require_root() && require_tool("nft")
+}
+
+fn out(ns: &NetNs, prog: &str, args: &[&str]) -> Output {
+    ns.command(prog).args(args).output().unwrap()
+}
+
+/// `nft -j list ruleset` without handles and metainfo.
+fn state(ns: &NetNs) -> serde_json::Value {
+    let text = ns.run("nft", &["-j", "list", "ruleset"]);
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    fn scrub(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("handle");
+                m.remove("expires");
+                for (_, x) in m.iter_mut() {
+                    scrub(x);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                a.retain(|x| x.get("metainfo").is_none());
+                for x in a {
+                    scrub(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    scrub(&mut v);
+    v
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("linx-nft-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn nft_30_apply_and_show_match_nft_for_the_corpus() {
+    if !ready() {
+        return;
+    }
+    let dir = tmpdir("apply");
+    for f in fixtures() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let fs = f.to_str().unwrap();
+        let a = NetNs::new().unwrap();
+        a.run("nft", &["-f", fs]);
+        let b = NetNs::new().unwrap();
+        let o = out(&b, LINX, &["nft", "apply", fs]);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(state(&a), state(&b), "{name}: apply");
+        // NFT-31: show → nft -f in a third namespace.
+        let shown = out(&b, LINX, &["nft", "show", "--strict"]);
+        assert!(shown.status.success(), "{name}: show --strict");
+        let p = dir.join(&name);
+        std::fs::write(&p, &shown.stdout).unwrap();
+        let c = NetNs::new().unwrap();
+        let o = out(&c, "nft", &["-f", p.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "{name}: nft refused linx's show output: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(state(&a), state(&c), "{name}: show round trip");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_30_exit_codes_and_reject_parity() {
+    if !ready() {
+        return;
+    }
+    let dir = tmpdir("codes");
+    let cases: [(&str, &str, i32); 4] = [
+        // syntax error
+        ("syntax.nft", "tabel ip t {\n}\n", 2),
+        // semantic error: conflicting protocols
+        (
+            "proto.nft",
+            "table ip t {\n\tchain c {\n\t\ttcp dport 22 udp sport 53 accept\n\t}\n}\n",
+            2,
+        ),
+        // kernel rejection: missing chain
+        (
+            "kernel.nft",
+            "table ip t {\n\tchain c {\n\t\tjump nowhere\n\t}\n}\n",
+            1,
+        ),
+        // unknown set
+        (
+            "set.nft",
+            "table ip t {\n\tchain c {\n\t\tip saddr @nope drop\n\t}\n}\n",
+            2,
+        ),
+    ];
+    for (file, text, code) in cases {
+        let p = dir.join(file);
+        std::fs::write(&p, text).unwrap();
+        let ps = p.to_str().unwrap();
+        let a = NetNs::new().unwrap();
+        let b = NetNs::new().unwrap();
+        let before = state(&a);
+        let n = out(&a, "nft", &["-f", ps]);
+        assert!(!n.status.success(), "{file}: nft accepted it");
+        for verb in ["apply", "check"] {
+            let o = out(&b, LINX, &["nft", verb, ps]);
+            assert_eq!(
+                o.status.code(),
+                Some(code),
+                "{file}: linx nft {verb}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains(&format!("{file}:")),
+                "{file}: not located: {err}"
+            );
+        }
+        assert_eq!(state(&a), before, "{file}: nft changed the kernel");
+        assert_eq!(state(&b), before, "{file}: linx changed the kernel");
+    }
+    // check on a valid file changes nothing.
+    let ok = dir.join("ok.nft");
+    std::fs::write(
+        &ok,
+        "table inet t {\n\tchain c {\n\t\ttcp dport 22 accept\n\t}\n}\n",
+    )
+    .unwrap();
+    let b = NetNs::new().unwrap();
+    let o = out(&b, LINX, &["nft", "check", ok.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(state(&b), serde_json::json!({"nftables": []}));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_27_fmt_output_passes_nft_check_and_is_idempotent() {
+    if !ready() {
+        return;
+    }
+    let dir = tmpdir("fmt");
+    for f in fixtures() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let ns = NetNs::new().unwrap();
+        let o = out(&ns, LINX, &["nft", "fmt", f.to_str().unwrap()]);
+        assert!(o.status.success(), "{name}: fmt failed");
+        let g = dir.join(&name);
+        std::fs::write(&g, &o.stdout).unwrap();
+        let gs = g.to_str().unwrap();
+        let c = out(&ns, "nft", &["-c", "-f", gs]);
+        assert!(
+            c.status.success(),
+            "{name}: nft -c refused the formatted text: {}",
+            String::from_utf8_lossy(&c.stderr)
+        );
+        // Same state as the original.
+        let a = NetNs::new().unwrap();
+        a.run("nft", &["-f", f.to_str().unwrap()]);
+        let b = NetNs::new().unwrap();
+        b.run("nft", &["-f", gs]);
+        assert_eq!(state(&a), state(&b), "{name}: fmt changed the program");
+        // Idempotent, and --check agrees.
+        let again = out(&ns, LINX, &["nft", "fmt", gs]);
+        assert_eq!(again.stdout, o.stdout, "{name}: fmt not idempotent");
+        let chk = out(&ns, LINX, &["nft", "fmt", "--check", gs]);
+        assert!(chk.status.success(), "{name}: --check on formatted text");
+    }
+    // -w rewrites; --check reports a change.
+    let messy = dir.join("messy.nft");
+    std::fs::write(
+        &messy,
+        "table inet t { chain c { tcp dport {22,80} accept; }; }\n",
+    )
+    .unwrap();
+    let ns = NetNs::new().unwrap();
+    let m = messy.to_str().unwrap();
+    assert_eq!(
+        out(&ns, LINX, &["nft", "fmt", "--check", m]).status.code(),
+        Some(1)
+    );
+    assert!(out(&ns, LINX, &["nft", "fmt", "-w", m]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "table inet t {\n\tchain c {\n\t\ttcp dport { 22, 80 } accept\n\t}\n}\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_32_diff_shows_the_change_and_applies_nothing() {
+    if !ready() {
+        return;
+    }
+    let dir = tmpdir("diff");
+    let base =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft/02_web_server_ip.nft");
+    let ns = NetNs::new().unwrap();
+    ns.run("nft", &["-f", base.to_str().unwrap()]);
+    let before = state(&ns);
+    let add = dir.join("add.nft");
+    std::fs::write(&add, "add rule ip filter output tcp dport 8443 accept\n").unwrap();
+    let o = out(&ns, LINX, &["nft", "diff", add.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.trim(), "+\t\ttcp dport 8443 accept");
+    assert_eq!(state(&ns), before, "diff changed the kernel");
+    // Nothing to change: exit 0, no output.
+    let same = dir.join("same.nft");
+    std::fs::write(&same, "add table ip filter\n").unwrap();
+    let o = out(&ns, LINX, &["nft", "diff", same.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

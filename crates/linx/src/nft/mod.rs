@@ -1,0 +1,534 @@
+//! The nft language front end: evaluate nft files into nf_tables batches exactly as nftables
+//! 1.0.6 does, send them atomically, and print rulesets back as nft text (issue 8).
+//!
+//! The pipeline:
+//!
+//! 1. [`load_file`] / [`load_str`] — the [`linx_nft_syntax`] parser with `include` and `define`
+//!    expansion ([`Source`]).
+//! 2. [`compile`] — nft's evaluation (`evaluate.c`): symbolic constants per data type, protocol
+//!    context with implicit dependencies, anonymous sets and maps, interval handling, then
+//!    linearization (`netlink_linearize.c`) into the messages of ONE batch in nft's order
+//!    ([`Program`]). Interface names of `iif`/`oif` are resolved in the *target* namespace
+//!    through an [`IfResolver`] (NFT-17). Constructs that are not reproduced exactly are refused
+//!    with a located `unsupported:` diagnostic (NFT-03).
+//! 3. [`apply`] / [`check`] — commit the batch, or let the kernel validate it without committing.
+//!    A kernel refusal is mapped back to the source span of the failing message (NFT-22).
+//! 4. [`print()`] — a ruleset (compiled or pulled) as `nft list ruleset` text.
+//!
+//! ```no_run
+//! use linx::nft;
+//! use linx::ns::NsTarget;
+//! let src = nft::load_file("/etc/nftables.conf".as_ref(), &nft::LoadOptions::default())?;
+//! let target = NsTarget::Current;
+//! let resolver = nft::NetlinkIfResolver::new(&target)?;
+//! let program = nft::compile(&src, &nft::CompileEnv::new(&resolver))?;
+//! nft::apply(&program, &target)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod dtype;
+mod eval;
+mod exthdr;
+mod intervals;
+mod ir;
+mod lower;
+mod print;
+mod program;
+mod proto;
+mod stmt;
+mod sysdb;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use linx_nft_syntax::{Diagnostic, Diagnostics, SourceMap, Span, ast};
+
+use crate::Result as LinxResult;
+use crate::error::Error;
+use crate::netfilter::codec::NftMessage;
+use crate::netfilter::{Batch, Nft, Ruleset};
+use crate::netlink::wire::{MsgBuilder, attrs};
+use crate::netlink::{NetlinkSocket, Protocol, Request};
+use crate::ns::NsTarget;
+
+pub use eval::IfResolver;
+/// The syntax crate (lexer, parser, AST, printer), for tools built on this module.
+pub use linx_nft_syntax as syntax;
+pub use print::{PrintOptions, Printed, print, print_table};
+
+/// Options of loading a file: include directories (`-I`) and predefined variables (`-D`).
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Extra include directories, searched after nft's default (`/etc`).
+    pub include_dirs: Vec<PathBuf>,
+    /// Predefined variables (`NAME`, `VALUE`).
+    pub defines: Vec<(String, String)>,
+}
+
+impl LoadOptions {
+    fn syntax(&self) -> linx_nft_syntax::Options {
+        let mut o = linx_nft_syntax::Options::with_include_dirs(&self.include_dirs);
+        o.defines = self.defines.clone();
+        o
+    }
+}
+
+/// A loaded nft file: the expanded syntax tree and the sources read.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Every file read (for rendering diagnostics).
+    pub sources: SourceMap,
+    /// The expanded syntax tree.
+    pub script: ast::Script,
+    /// Warnings of parsing and expansion.
+    pub warnings: Diagnostics,
+}
+
+/// Diagnostics of loading or compiling, with the sources they refer to.
+#[derive(Clone, Debug)]
+pub struct CompileError {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// The diagnostics (at least one error).
+    pub diagnostics: Diagnostics,
+}
+
+impl CompileError {
+    /// True when every error is an `unsupported:` refusal (NFT-03).
+    pub fn is_unsupported(&self) -> bool {
+        let mut any = false;
+        for d in self.diagnostics.errors() {
+            any = true;
+            if d.class != linx_nft_syntax::diag::Class::Unsupported {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// The diagnostics as a JSON array.
+    pub fn to_json(&self) -> String {
+        self.diagnostics.to_json(&self.sources)
+    }
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostics.render(&self.sources))
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// Reads, parses and expands an nft file.
+///
+/// # Errors
+/// Unreadable files and syntax errors, located.
+pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Source, CompileError> {
+    match linx_nft_syntax::load_file(path, &opts.syntax(), &linx_nft_syntax::expand::OsFileSystem) {
+        Ok(p) => Ok(Source {
+            sources: p.sources,
+            script: p.script,
+            warnings: p.warnings,
+        }),
+        Err(f) => Err(CompileError {
+            sources: f.sources,
+            diagnostics: f.diagnostics,
+        }),
+    }
+}
+
+/// Parses and expands nft text (includes are read from the file system).
+///
+/// ```
+/// let src = linx::nft::load_str("t.nft", "add table inet t\n", &Default::default()).unwrap();
+/// assert_eq!(src.script.items.len(), 1);
+/// ```
+///
+/// # Errors
+/// Syntax errors, located.
+pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Result<Source, CompileError> {
+    match linx_nft_syntax::load_str(
+        name,
+        text,
+        &opts.syntax(),
+        &linx_nft_syntax::expand::OsFileSystem,
+    ) {
+        Ok(p) => Ok(Source {
+            sources: p.sources,
+            script: p.script,
+            warnings: p.warnings,
+        }),
+        Err(f) => Err(CompileError {
+            sources: f.sources,
+            diagnostics: f.diagnostics,
+        }),
+    }
+}
+
+/// Canonical formatting of nft source text (`linx nft fmt`): parsed without expanding
+/// includes and defines, printed in `nft list` layout. `#` comments are not kept.
+///
+/// ```
+/// let out = linx::nft::format_str("a.nft", "table inet t { chain c { tcp dport {22,80} accept; }; }").unwrap();
+/// assert_eq!(out, "table inet t {\n\tchain c {\n\t\ttcp dport { 22, 80 } accept\n\t}\n}\n");
+/// ```
+///
+/// # Errors
+/// Syntax errors, located.
+pub fn format_str(name: &str, text: &str) -> Result<String, CompileError> {
+    match linx_nft_syntax::parse_str(name, text, &Default::default()) {
+        Ok(p) => Ok(linx_nft_syntax::printer::print_script(&p.script)),
+        Err(f) => Err(CompileError {
+            sources: f.sources,
+            diagnostics: f.diagnostics,
+        }),
+    }
+}
+
+/// Interface indexes from a fixed table (tests, offline compilation).
+///
+/// ```
+/// use linx::nft::{IfResolver, StaticIfResolver};
+/// let r = StaticIfResolver::new([("lo", 1)]);
+/// assert_eq!(r.ifindex("lo"), Some(1));
+/// assert_eq!(r.ifindex("eth9"), None);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StaticIfResolver {
+    map: HashMap<String, u32>,
+}
+
+impl StaticIfResolver {
+    /// A resolver knowing exactly `entries`.
+    pub fn new<I, S>(entries: I) -> StaticIfResolver
+    where
+        I: IntoIterator<Item = (S, u32)>,
+        S: Into<String>,
+    {
+        StaticIfResolver {
+            map: entries.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+        }
+    }
+}
+
+impl IfResolver for StaticIfResolver {
+    fn ifindex(&self, name: &str) -> Option<u32> {
+        self.map.get(name).copied()
+    }
+}
+
+/// Interface indexes of a network namespace, read once with an `RTM_GETLINK` dump (NFT-17).
+#[derive(Clone, Debug, Default)]
+pub struct NetlinkIfResolver {
+    map: HashMap<String, u32>,
+}
+
+impl NetlinkIfResolver {
+    /// Reads the interfaces of `target`'s network namespace.
+    ///
+    /// # Errors
+    /// Namespace and netlink errors.
+    pub fn new(target: &NsTarget) -> LinxResult<NetlinkIfResolver> {
+        const RTM_GETLINK: u16 = 18;
+        const RTM_NEWLINK: u16 = 16;
+        const IFLA_IFNAME: u16 = 3;
+        const IFLA_PROP_LIST: u16 = 52;
+        const IFLA_ALT_IFNAME: u16 = 53;
+        let mut sock = NetlinkSocket::open(Protocol::ROUTE, target)?;
+        let mut b = MsgBuilder::new(RTM_GETLINK, 0);
+        b.push_header(&[0u8; 16]);
+        let req = Request::new(b, "RTM_GETLINK")?;
+        let mut map = HashMap::new();
+        for m in sock.dump_consistent(&req, 2)? {
+            if m.header.msg_type != RTM_NEWLINK || m.payload.len() < 16 {
+                continue;
+            }
+            let idx = u32::from_ne_bytes([m.payload[4], m.payload[5], m.payload[6], m.payload[7]]);
+            for a in attrs(&m.payload[16..]).flatten() {
+                let kind = a.kind();
+                if kind == IFLA_IFNAME {
+                    if let Ok(s) = a.str() {
+                        map.insert(s.to_string(), idx);
+                    }
+                } else if kind == IFLA_PROP_LIST {
+                    for p in attrs(a.payload).flatten() {
+                        if p.kind() == IFLA_ALT_IFNAME
+                            && let Ok(s) = p.str()
+                        {
+                            map.entry(s.to_string()).or_insert(idx);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(NetlinkIfResolver { map })
+    }
+}
+
+impl NetlinkIfResolver {
+    /// Interface names by index (for [`PrintOptions::ifnames`]).
+    pub fn names(&self) -> HashMap<u32, String> {
+        let mut m = HashMap::new();
+        let mut v: Vec<(&String, &u32)> = self.map.iter().collect();
+        v.sort();
+        for (n, i) in v {
+            m.entry(*i).or_insert_with(|| n.clone());
+        }
+        m
+    }
+}
+
+impl IfResolver for NetlinkIfResolver {
+    fn ifindex(&self, name: &str) -> Option<u32> {
+        self.map.get(name).copied()
+    }
+}
+
+/// What the compiler needs from outside the file.
+pub struct CompileEnv<'a> {
+    /// Interface indexes of the target namespace.
+    pub ifr: &'a dyn IfResolver,
+    /// The kernel's current ruleset (nft's cache): sets and tables the file refers to without
+    /// declaring them.
+    pub kernel: Option<&'a Ruleset>,
+}
+
+impl<'a> CompileEnv<'a> {
+    /// An environment with interface resolution and an empty kernel.
+    pub fn new(ifr: &'a dyn IfResolver) -> CompileEnv<'a> {
+        CompileEnv { ifr, kernel: None }
+    }
+
+    /// The same environment with the kernel's current ruleset.
+    pub fn with_kernel(mut self, rs: &'a Ruleset) -> CompileEnv<'a> {
+        self.kernel = Some(rs);
+        self
+    }
+}
+
+/// A compiled file: the messages of one batch, each with the source it came from.
+#[derive(Clone, Debug)]
+pub struct Program {
+    messages: Vec<NftMessage>,
+    spans: Vec<Span>,
+    /// The sources, for diagnostics.
+    pub sources: SourceMap,
+    /// Warnings of loading and compiling.
+    pub warnings: Diagnostics,
+}
+
+impl Program {
+    /// The batch messages, in order (without the batch envelope).
+    pub fn messages(&self) -> &[NftMessage] {
+        &self.messages
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// True when the file produces no message.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The batch to send.
+    pub fn batch(&self) -> Batch {
+        let mut b = Batch::new();
+        b.extend(self.messages.iter().cloned());
+        b
+    }
+
+    /// The source span of message `i` (0-based, without the envelope).
+    pub fn span(&self, i: usize) -> Option<Span> {
+        self.spans.get(i).copied()
+    }
+
+    /// The generated expressions of every rule, one line per rule in `nft --debug=netlink`
+    /// style (`family table chain [ expr ] …`).
+    pub fn bytecode(&self) -> Vec<String> {
+        use crate::netfilter::codec::{Decoded, decode};
+        let mut out = Vec::new();
+        for m in &self.messages {
+            if let Ok(Decoded::Rule {
+                family,
+                table,
+                chain,
+                rule,
+            }) = decode(&m.as_msg())
+            {
+                out.push(format!("{} {table} {chain}", family.name()));
+                for e in &rule.exprs {
+                    out.push(format!("  [ {e} ]"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The ruleset the batch describes when applied to an empty kernel (decoded from the
+    /// messages), e.g. for [`print()`].
+    ///
+    /// # Errors
+    /// Messages that do not decode (never for compiled programs).
+    pub fn ruleset(&self) -> LinxResult<Ruleset> {
+        program::messages_to_ruleset(&self.messages)
+    }
+}
+
+/// Compiles a loaded file into one batch (NFT-01, NFT-15..19).
+///
+/// ```
+/// use linx::nft::{compile, load_str, CompileEnv, StaticIfResolver};
+/// let src = load_str("t.nft", "table inet t {\n\tchain c {\n\t\ttcp dport 22 accept\n\t}\n}\n", &Default::default()).unwrap();
+/// let r = StaticIfResolver::default();
+/// let prog = compile(&src, &CompileEnv::new(&r)).unwrap();
+/// assert_eq!(prog.len(), 3); // table, chain, rule
+/// ```
+///
+/// # Errors
+/// Located diagnostics: type errors, unknown symbols, conflicting protocols, overlapping
+/// intervals, and `unsupported:` refusals.
+pub fn compile(src: &Source, env: &CompileEnv<'_>) -> Result<Program, CompileError> {
+    let penv = program::Env {
+        ifr: env.ifr,
+        kernel: env.kernel,
+    };
+    match program::compile(&src.script, penv) {
+        Ok(c) => {
+            let mut warnings = src.warnings.clone();
+            warnings.extend(c.warnings);
+            let (messages, spans) = c.msgs.into_iter().map(|m| (m.msg, m.span)).unzip();
+            Ok(Program {
+                messages,
+                spans,
+                sources: src.sources.clone(),
+                warnings,
+            })
+        }
+        Err(d) => Err(CompileError {
+            sources: src.sources.clone(),
+            diagnostics: d,
+        }),
+    }
+}
+
+/// A failure of [`apply`] or [`check`].
+#[derive(Debug)]
+pub enum ApplyError {
+    /// The kernel refused the batch; nothing was changed. `diagnostic` locates the failing
+    /// message in the source (NFT-22).
+    Kernel {
+        /// The kernel's error.
+        error: Error,
+        /// The failing message's source, as nft reports it.
+        diagnostic: Option<Box<Diagnostic>>,
+        /// The sources, for rendering.
+        sources: Box<SourceMap>,
+    },
+    /// Opening the namespace or socket failed.
+    Io(Error),
+}
+
+impl ApplyError {
+    /// The underlying linx error.
+    pub fn error(&self) -> &Error {
+        match self {
+            ApplyError::Kernel { error, .. } | ApplyError::Io(error) => error,
+        }
+    }
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::Kernel {
+                error,
+                diagnostic: Some(d),
+                sources,
+            } => {
+                write!(f, "{}", d.render(sources))?;
+                write!(f, "({error})")
+            }
+            ApplyError::Kernel { error, .. } | ApplyError::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+fn errno_text(e: &Error) -> String {
+    match e {
+        Error::Os(o) => {
+            let s = std::io::Error::from_raw_os_error(o.errno.raw_os_error()).to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+fn map_kernel_error(p: &Program, e: Error) -> ApplyError {
+    let idx = match &e {
+        Error::Os(o) => o.context.batch_index,
+        _ => None,
+    };
+    let diagnostic = idx
+        .and_then(|b| b.checked_sub(1))
+        .and_then(|i| p.span(i))
+        .filter(|s| !s.is_dummy())
+        .map(|s| {
+            let mut d = Diagnostic::error(s, format!("Could not process rule: {}", errno_text(&e)));
+            if let Error::Os(o) = &e
+                && let Some(x) = &o.context.extack
+            {
+                d = d.with_note(x.clone(), None);
+            }
+            Box::new(d)
+        });
+    ApplyError::Kernel {
+        error: e,
+        diagnostic,
+        sources: Box::new(p.sources.clone()),
+    }
+}
+
+/// Commits the program as one atomic batch in `target` (NFT-01): all of it or nothing.
+///
+/// # Errors
+/// [`ApplyError::Kernel`] with the failing statement located; [`ApplyError::Io`] for socket
+/// and namespace errors.
+pub fn apply(p: &Program, target: &NsTarget) -> Result<(), ApplyError> {
+    let mut nft = Nft::open(target).map_err(ApplyError::Io)?;
+    apply_with(p, &mut nft)
+}
+
+/// [`apply`] on an open handle.
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_with(p: &Program, nft: &mut Nft) -> Result<(), ApplyError> {
+    if p.is_empty() {
+        return Ok(());
+    }
+    nft.send(&p.batch())
+        .map(|_| ())
+        .map_err(|e| map_kernel_error(p, e))
+}
+
+/// Lets the kernel validate the program without committing anything (`nft -c`).
+///
+/// # Errors
+/// As [`apply`].
+pub fn check(p: &Program, target: &NsTarget) -> Result<(), ApplyError> {
+    let mut nft = Nft::open(target).map_err(ApplyError::Io)?;
+    if p.is_empty() {
+        return Ok(());
+    }
+    nft.validate(&p.batch()).map_err(|e| map_kernel_error(p, e))
+}

@@ -1,0 +1,191 @@
+//! NFT-18 golden test: compiling every fixture of the corpus yields, message for message and
+//! byte for byte, the batch nft 1.0.6 sends for it (captured with `netfilter_data/capture.sh`;
+//! sequence numbers and port ids are ignored). No kernel needed.
+
+#![cfg(feature = "netfilter")]
+
+use std::path::{Path, PathBuf};
+
+use linx::netfilter::codec;
+use linx::netlink::wire::MsgHeader;
+use linx::nft::{CompileEnv, LoadOptions, StaticIfResolver, compile, load_file};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft")
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/netfilter_data")
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+/// nft's messages without the batch envelope, seq/pid zeroed.
+fn captured(name: &str) -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(data_dir().join(name)).unwrap();
+    let mut v: Vec<Vec<u8>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && l.trim() != "--")
+        .map(|l| normalize(hex(l.trim())))
+        .collect();
+    // batch begin and end
+    v.remove(0);
+    v.pop();
+    v
+}
+
+fn normalize(mut b: Vec<u8>) -> Vec<u8> {
+    if b.len() >= 16 {
+        for x in &mut b[8..16] {
+            *x = 0;
+        }
+        // NLM_F_REQUEST | NLM_F_ACK are added by the socket.
+        let f = u16::from_ne_bytes([b[6], b[7]]) & !(0x1 | 0x4);
+        b[6..8].copy_from_slice(&f.to_ne_bytes());
+    }
+    b
+}
+
+fn describe(b: &[u8]) -> String {
+    let h = MsgHeader::parse(b).unwrap();
+    let m = linx::netlink::wire::Msg {
+        header: h,
+        payload: &b[16..h.len as usize],
+    };
+    format!("{:?}", codec::decode(&m))
+}
+
+pub fn compile_fixture(path: &Path) -> Vec<Vec<u8>> {
+    let src = load_file(path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let r = StaticIfResolver::new([("lo", 1u32)]);
+    let p = compile(&src, &CompileEnv::new(&r)).unwrap_or_else(|e| panic!("{e}"));
+    p.messages()
+        .iter()
+        .map(|m| normalize(m.bytes().to_vec()))
+        .collect()
+}
+
+#[test]
+fn nft_18_fixture_batches_match_nft_byte_for_byte() {
+    let mut failures = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nft"))
+        .collect();
+    names.sort();
+    let only = std::env::var("NFT_FIXTURE").ok();
+    for p in names {
+        let stem = p.file_stem().unwrap().to_string_lossy().to_string();
+        if let Some(o) = &only
+            && !stem.contains(o.as_str())
+        {
+            continue;
+        }
+        let want = captured(&format!("fixture_{stem}.hex"));
+        let got = compile_fixture(&p);
+        let mut ok = want.len() == got.len();
+        for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+            if w != g {
+                ok = false;
+                eprintln!(
+                    "{stem}: message {i} differs\n  nft:  {}\n  linx: {}",
+                    describe(w),
+                    describe(g)
+                );
+                eprintln!("  nft  hex {}\n  linx hex {}", to_hex(w), to_hex(g));
+                break;
+            }
+        }
+        if want.len() != got.len() {
+            eprintln!(
+                "{stem}: {} messages from nft, {} from linx",
+                want.len(),
+                got.len()
+            );
+        }
+        if !ok {
+            failures.push(stem);
+        }
+    }
+    assert!(failures.is_empty(), "fixtures differing: {failures:?}");
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Lines of `expressions.nft` with constructs linx refuses as unsupported (NFT-03).
+const UNSUPPORTED: &[&str] = &[
+    "ct timeout cto",
+    "ct timeout set",
+    "tcp option",
+    "exthdr hbh",
+    "cgroupv2",
+    "osf name",
+    "ipsec in",
+    "meta time",
+];
+
+#[test]
+fn nft_18_expression_corpus_matches_nft_byte_for_byte() {
+    let text = std::fs::read_to_string(data_dir().join("expressions.nft")).unwrap();
+    let mut removed = 0;
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let drop = UNSUPPORTED.iter().any(|u| l.contains(u));
+            removed += usize::from(drop);
+            !drop
+        })
+        .collect();
+    let src = linx::nft::load_str(
+        "expressions.nft",
+        &(kept.join("\n") + "\n"),
+        &LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = StaticIfResolver::new([("lo", 1u32)]);
+    let p = compile(&src, &CompileEnv::new(&r)).unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<Vec<u8>> = p
+        .messages()
+        .iter()
+        .map(|m| normalize(m.bytes().to_vec()))
+        .collect();
+    let want = captured("expressions.hex");
+    let mut j = 0;
+    let mut skipped = Vec::new();
+    for (i, g) in got.iter().enumerate() {
+        let start = j;
+        while j < want.len() && &want[j] != g {
+            j += 1;
+        }
+        if j == want.len() {
+            // Show the message it should have been.
+            let w = &want[start.min(want.len() - 1)];
+            panic!(
+                "message {i} not produced by nft\n  nft:  {}\n  linx: {}\n  nft  hex {}\n  linx hex {}",
+                describe(w),
+                describe(g),
+                to_hex(w),
+                to_hex(g)
+            );
+        }
+        skipped.extend(start..j);
+        j += 1;
+    }
+    skipped.extend(j..want.len());
+    assert_eq!(
+        skipped.len(),
+        removed,
+        "nft messages without a linx counterpart: {:?}",
+        skipped
+            .iter()
+            .map(|i| describe(&want[*i]))
+            .collect::<Vec<_>>()
+    );
+}

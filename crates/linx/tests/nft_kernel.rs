@@ -1,0 +1,258 @@
+//! Kernel tier of the nft front end (issue 8): the rule that defines done.
+//!
+//! For every file of the fixture corpus, `linx nft apply` (here: [`linx::nft::compile`] +
+//! [`linx::nft::apply`]) in one fresh network namespace must leave the kernel exactly as
+//! `nft -f FILE` leaves another fresh namespace: `nft -j list ruleset` identical except handles
+//! (NFT-01), and linx's raw pull identical attribute for attribute (handles and in-batch ids
+//! masked). Invalid files must be refused by both, leaving the kernel untouched (NFT-22).
+
+#![cfg(feature = "netfilter")]
+
+use std::path::{Path, PathBuf};
+
+use linx::netfilter::{Nft, Ruleset};
+use linx::nft::{self, CompileEnv, LoadOptions, NetlinkIfResolver};
+use linx::ns::NsTarget;
+use linx_testkit::{NetNs, require_root, require_tool};
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "nft"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn target(ns: &NetNs) -> NsTarget {
+    NsTarget::fd(ns.try_clone_fd().expect("dup netns fd"))
+}
+
+/// `nft -j list ruleset` without handles and metainfo.
+fn nft_json(ns: &NetNs) -> serde_json::Value {
+    let out = ns.run("nft", &["-j", "list", "ruleset"]);
+    let mut v: serde_json::Value = serde_json::from_str(&out).expect("nft -j output is JSON");
+    fn scrub(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("handle");
+                m.remove("expires");
+                for (_, x) in m.iter_mut() {
+                    scrub(x);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                a.retain(|x| x.get("metainfo").is_none());
+                for x in a {
+                    scrub(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    scrub(&mut v);
+    v
+}
+
+/// The pulled model with handles, in-batch ids and timers masked.
+fn masked(mut rs: Ruleset) -> Ruleset {
+    for t in &mut rs.tables {
+        t.handle = None;
+        t.owner = None;
+        for c in &mut t.chains {
+            c.handle = None;
+            for r in &mut c.rules {
+                r.handle = None;
+            }
+        }
+        for s in &mut t.sets {
+            s.handle = None;
+            s.id = None;
+            for e in &mut s.elements {
+                e.expiration = None;
+            }
+        }
+        for o in &mut t.objects {
+            o.handle = None;
+        }
+        for f in &mut t.flowtables {
+            f.handle = None;
+        }
+    }
+    rs
+}
+
+fn first_difference(a: &Ruleset, b: &Ruleset) -> Option<String> {
+    if a == b {
+        return None;
+    }
+    let (x, y) = (format!("{a:#?}"), format!("{b:#?}"));
+    let (xl, yl): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+    let i = xl
+        .iter()
+        .zip(&yl)
+        .position(|(p, q)| p != q)
+        .unwrap_or(xl.len().min(yl.len()));
+    let lo = i.saturating_sub(20);
+    Some(format!(
+        "line {i}:\n--- linx\n{}\n--- nft\n{}",
+        xl[lo..(i + 5).min(xl.len())].join("\n"),
+        yl[lo..(i + 5).min(yl.len())].join("\n")
+    ))
+}
+
+/// Compiles `file` for `ns` and applies it there.
+fn linx_apply(file: &Path, ns: &NetNs) -> Result<(), String> {
+    let t = target(ns);
+    let src = nft::load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let r = NetlinkIfResolver::new(&t).map_err(|e| e.to_string())?;
+    let kernel = Nft::open(&t)
+        .and_then(|mut n| n.pull())
+        .map_err(|e| e.to_string())?;
+    let p =
+        nft::compile(&src, &CompileEnv::new(&r).with_kernel(&kernel)).map_err(|e| e.to_string())?;
+    nft::apply(&p, &t).map_err(|e| e.to_string())
+}
+
+fn pull(ns: &NetNs) -> Ruleset {
+    Nft::open(&target(ns)).unwrap().pull().unwrap()
+}
+
+#[test]
+fn nft_01_fixture_corpus_apply_matches_nft() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let files = fixtures();
+    assert_eq!(files.len(), 14, "{files:?}");
+    let mut failures = Vec::new();
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let a = NetNs::new().unwrap();
+        a.run("nft", &["-f", f.to_str().unwrap()]);
+        let b = NetNs::new().unwrap();
+        if let Err(e) = linx_apply(f, &b) {
+            failures.push(format!("{name}: linx apply failed: {e}"));
+            continue;
+        }
+        if nft_json(&a) != nft_json(&b) {
+            failures.push(format!("{name}: nft -j list ruleset differs"));
+            continue;
+        }
+        if let Some(d) = first_difference(&masked(pull(&b)), &masked(pull(&a))) {
+            failures.push(format!("{name}: raw pull differs at {d}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Files the kernel (not the parser) refuses: both tools fail and leave the namespace as it was.
+#[test]
+fn nft_22_kernel_refusals_match_nft_and_change_nothing() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("linx-nft-reject-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        // jump to a chain that does not exist
+        (
+            "jump.nft",
+            "table inet t {\n\tchain c {\n\t\ttcp dport 22 jump nowhere\n\t}\n}\n",
+            "tcp dport 22 jump nowhere",
+        ),
+        // a second base chain refers to a flowtable that does not exist
+        (
+            "flow.nft",
+            "table inet t {\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t\tflow add @nope\n\t}\n}\n",
+            "flow add @nope",
+        ),
+        // deleting a table that does not exist, after an addition in the same batch
+        (
+            "delete.nft",
+            "add table ip keep\ndelete table ip missing\n",
+            "delete table ip missing",
+        ),
+    ];
+    for (file, text, stmt) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        let seed = "table ip seed {\n\tchain s {\n\t\tcounter\n\t}\n}\n";
+        let seed_path = dir.join("seed.nft");
+        std::fs::write(&seed_path, seed).unwrap();
+        let a = NetNs::new().unwrap();
+        let b = NetNs::new().unwrap();
+        a.run("nft", &["-f", seed_path.to_str().unwrap()]);
+        b.run("nft", &["-f", seed_path.to_str().unwrap()]);
+        let before = nft_json(&a);
+        let nft_ok = a
+            .command("nft")
+            .args(["-f", path.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(!nft_ok, "{file}: nft accepted it");
+        let err = linx_apply(&path, &b).expect_err(file);
+        assert!(
+            err.contains(stmt) || err.contains(&format!("{file}:")),
+            "{file}: error not located: {err}"
+        );
+        assert_eq!(nft_json(&a), before, "{file}: nft changed the kernel");
+        assert_eq!(nft_json(&b), before, "{file}: linx changed the kernel");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// NFT-28: a pulled ruleset printed by linx loads back with `nft -f` into the identical state,
+/// with nothing reported lossy.
+#[test]
+fn nft_28_show_output_round_trips_through_nft() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("linx-nft-show-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for f in fixtures() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let a = NetNs::new().unwrap();
+        a.run("nft", &["-f", f.to_str().unwrap()]);
+        let names = NetlinkIfResolver::new(&target(&a)).unwrap().names();
+        let opts = nft::PrintOptions {
+            ifnames: names,
+            ..Default::default()
+        };
+        let printed = nft::print(&pull(&a), &opts);
+        if !printed.lossy.is_empty() {
+            failures.push(format!("{name}: lossy: {:?}", printed.lossy));
+            continue;
+        }
+        let out = dir.join(&name);
+        std::fs::write(&out, &printed.text).unwrap();
+        let c = NetNs::new().unwrap();
+        let o = c
+            .command("nft")
+            .args(["-f", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        if !o.status.success() {
+            failures.push(format!(
+                "{name}: nft -f refused the printed text: {}\n{}",
+                String::from_utf8_lossy(&o.stderr),
+                printed.text
+            ));
+            continue;
+        }
+        if nft_json(&a) != nft_json(&c) {
+            failures.push(format!(
+                "{name}: state differs after printing\n{}",
+                printed.text
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
