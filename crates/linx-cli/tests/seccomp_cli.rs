@@ -82,3 +82,39 @@ fn sec_40_compile_dump_check() {
     assert!(err.contains("did you mean \"open\"?"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SEC-08 / SEC-40: `linx seccomp compile` prints the builder's warning for a comparison on an
+/// argument the syscall does not take, and still compiles the profile.
+#[test]
+fn sec_08_compile_warns_about_conditions_past_the_argument_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("close.json");
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["close"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 3, "value": 0, "op": "SCMP_CMP_EQ"}]}]}"#,
+    )
+    .unwrap();
+    let p = profile.to_str().unwrap();
+    let (ok, text, err) = linx(&["seccomp", "compile", p, "--arch", "x86_64"]);
+    assert!(ok, "{err}");
+    assert!(text.starts_with("x86_64 filter: 1 syscall"), "{text}");
+    assert!(
+        err.contains(
+            "linx: seccomp: warning: close: condition on argument 3, but close takes 1 argument"
+        ),
+        "{err}"
+    );
+    // Argument 0 is within close's count: no warning.
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["close"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}]}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = linx(&["seccomp", "compile", p, "--arch", "aarch64"]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}

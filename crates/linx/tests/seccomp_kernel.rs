@@ -243,6 +243,129 @@ fn sec_08_scenario_6_argument_conditions() {
     assert_eq!(inet, Ok(libc::EAFNOSUPPORT));
 }
 
+/// The parameter count of every syscall trace event of the running kernel: tracefs
+/// `events/syscalls/sys_enter_<entry point>/format`, read from a tracefs instance mounted in the
+/// private mount namespace of a short-lived thread (the host's mounts are untouched). `Err` says
+/// why the metadata cannot be read.
+fn kernel_syscall_param_counts() -> Result<Vec<(String, u8)>, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let target = CString::new(dir.path().to_str().unwrap()).unwrap();
+    let root = dir.path().to_owned();
+    std::thread::spawn(move || -> Result<Vec<(String, u8)>, String> {
+        // SAFETY: unshare and mount with valid NUL-terminated strings; only this thread's mount
+        // namespace changes, and it disappears with the thread.
+        unsafe {
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return Err(format!("unshare(CLONE_NEWNS): errno {}", errno()));
+            }
+            let none = c"none";
+            if libc::mount(
+                none.as_ptr(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(format!("making / private: errno {}", errno()));
+            }
+            if libc::mount(
+                c"tracefs".as_ptr(),
+                target.as_ptr(),
+                c"tracefs".as_ptr(),
+                0,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(format!("mount tracefs: errno {}", errno()));
+            }
+        }
+        let events = root.join("events/syscalls");
+        let entries = std::fs::read_dir(&events).map_err(|e| {
+            format!(
+                "{}: {e} (kernel without CONFIG_FTRACE_SYSCALLS?)",
+                events.display()
+            )
+        })?;
+        let mut counts = Vec::new();
+        for entry in entries.flatten() {
+            let dir_name = entry.file_name().to_string_lossy().into_owned();
+            let Some(call) = dir_name.strip_prefix("sys_enter_") else {
+                continue;
+            };
+            let Ok(format) = std::fs::read_to_string(entry.path().join("format")) else {
+                continue;
+            };
+            // `field:<type> <name>;` lines: the common header (`common_*`), the syscall number
+            // (`__syscall_nr`) and any derived fields (`__*`) are not parameters.
+            let params = format
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("field:"))
+                .filter_map(|f| f.split(';').next())
+                .filter_map(|decl| decl.split_whitespace().last())
+                .map(|name| name.trim_start_matches('*'))
+                .filter(|name| !name.starts_with("common_") && !name.starts_with("__"))
+                .count();
+            counts.push((call.to_owned(), u8::try_from(params).unwrap()));
+        }
+        Ok(counts)
+    })
+    .join()
+    .unwrap()
+}
+
+/// SEC-08: the tables' argument counts equal the parameter counts the running kernel records for
+/// the entry points of this architecture's syscalls (its syscall trace metadata). Calls the
+/// kernel was built without have no metadata and are not compared.
+#[test]
+fn sec_08_arg_counts_match_the_running_kernel() {
+    if !linx_testkit::require_root() {
+        return; // mounting tracefs
+    }
+    let kernel = match kernel_syscall_param_counts() {
+        Ok(k) => k,
+        Err(why) => {
+            linx_testkit::skip(&format!("no syscall trace metadata: {why}"));
+            return;
+        }
+    };
+    let a = arch();
+    // Table names whose entry point is named differently.
+    let entry_point = |name: &'static str| -> &'static str {
+        match (a, name) {
+            (_, "stat") => "newstat",
+            (_, "lstat") => "newlstat",
+            (_, "fstat") => "newfstat",
+            (_, "uname") => "newuname",
+            (_, "umount2") => "umount",
+            (_, "sendfile") => "sendfile64",
+            (Arch::Aarch64, "fadvise64") => "fadvise64_64",
+            (Arch::Aarch64, "personality") => "arm64_personality",
+            _ => name,
+        }
+    };
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for (name, nr) in a.syscalls() {
+        let Some(ours) = a.syscall_arg_count(nr) else {
+            continue;
+        };
+        let ep = entry_point(name);
+        let Some(&(_, theirs)) = kernel.iter().find(|(k, _)| k == ep) else {
+            continue;
+        };
+        compared += 1;
+        if ours != theirs {
+            mismatches.push(format!("{name} ({ep}): table {ours}, kernel {theirs}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    assert!(
+        compared >= 250,
+        "only {compared} syscalls had trace metadata"
+    );
+}
+
 /// SEC-01, scenario 10: `/proc/<pid>/status` shows `Seccomp: 2` and the number of filters.
 #[test]
 fn sec_01_scenario_10_proc_status_shows_filters() {

@@ -193,3 +193,37 @@ fn sec_20_linx_profile_text() {
         serde_json::from_str(r#"{"default_action": "errno(99999)"}"#);
     assert!(bad.is_err());
 }
+
+/// SEC-08 through SEC-20: a comparison on an argument the syscall does not take (argument 3 of
+/// `close`) builds, and both profile formats report it as a warning naming the syscall and index.
+#[test]
+fn sec_08_profiles_warn_about_conditions_past_the_argument_count() {
+    let oci: ProfileDocument = serde_json::from_str(
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["close"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 3, "value": 0, "op": "SCMP_CMP_EQ"}]},
+            {"names": ["read"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 2, "value": 0, "op": "SCMP_CMP_EQ"}]}]}"#,
+    )
+    .unwrap();
+    let linx: ProfileDocument = serde_json::from_str(
+        r#"{"default_action": "allow",
+            "rules": [{"syscall": "close", "action": "errno(EPERM)",
+                       "conditions": [{"arg": 3, "cmp": {"eq": 0}}]},
+                      {"syscall": "read", "action": "errno(EPERM)",
+                       "conditions": [{"arg": 2, "cmp": {"eq": 0}}]}]}"#,
+    )
+    .unwrap();
+    for doc in [oci, linx] {
+        for arch in Arch::ALL {
+            let (f, warnings) = doc.build(Some(arch)).unwrap();
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert!(
+                warnings[0]
+                    .starts_with("close: condition on argument 3, but close takes 1 argument"),
+                "{warnings:?}"
+            );
+            assert_eq!(f.warnings().len(), 1);
+        }
+    }
+}

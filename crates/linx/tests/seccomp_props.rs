@@ -175,6 +175,34 @@ proptest! {
         }
     }
 
+    /// SEC-08, bad input: exactly one warning per (syscall, argument index) whose index is at or
+    /// above the syscall's argument count, in rule order, naming both; syscalls with an unknown
+    /// count (numbers outside the table, reserved entries) never warn.
+    #[test]
+    fn sec_08_warnings_name_conditions_past_the_argument_count(
+        arch in arb_arch(),
+        rules in arb_rules(),
+    ) {
+        let rules = dedup(rules);
+        let f = build(arch, Action::Allow, None, &rules, CodeGen::Tree);
+        let mut expected: Vec<(u32, u8)> = Vec::new();
+        for (_, nr, conds) in &rules {
+            let Some(count) = arch.syscall_arg_count(*nr) else { continue };
+            for c in conds {
+                if c.arg >= count && !expected.contains(&(*nr, c.arg)) {
+                    expected.push((*nr, c.arg));
+                }
+            }
+        }
+        prop_assert_eq!(f.warnings().len(), expected.len(), "{:?}", f.warnings());
+        for (w, (nr, arg)) in f.warnings().iter().zip(&expected) {
+            let name = arch.syscall_name(*nr).unwrap();
+            let prefix = format!("{name}: condition on argument {arg}, but {name} takes ");
+            prop_assert!(w.starts_with(&prefix), "{} / {}", w, prefix);
+            prop_assert!(w.contains(arch.name()), "{}", w);
+        }
+    }
+
     /// Scenario 3: a wrong arch always yields the bad-arch action; on x86_64 every
     /// 0x40000000 + nr too.
     #[test]

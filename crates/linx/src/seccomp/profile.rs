@@ -286,7 +286,8 @@ impl OciProfile {
     }
 
     /// Builds a filter for `opts.arch`; returns it with the warnings (skipped names, an
-    /// architecture the profile does not list).
+    /// architecture the profile does not list, and the filter's own [`Filter::warnings`], such
+    /// as a comparison on an argument the syscall does not take).
     ///
     /// Semantics follow runc: a group with several comparisons on *different* arguments is one
     /// rule (all must hold); when one argument is compared more than once, each comparison
@@ -348,6 +349,8 @@ impl OciProfile {
         }
         // Profiles say what they allow: no implicit execve.
         let filter = b.allow_exec(true).build()?;
+        // The builder's own warnings (a condition on an argument the syscall does not take).
+        warnings.extend(filter.warnings().iter().cloned());
         Ok((filter, warnings))
     }
 

@@ -610,7 +610,9 @@ impl Filter {
             .collect()
     }
 
-    /// Warnings raised while building (e.g. an allow-list without `execve`).
+    /// Warnings raised while building: an allow-list without `execve`, or a condition on an
+    /// argument index the syscall does not take (e.g. argument 3 of `close`, which takes 1; see
+    /// [`Arch::syscall_arg_count`]). Each is also logged with [`log::warn!`].
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -841,6 +843,11 @@ impl FilterBuilder {
     /// Input errors: unknown syscall names (with the architecture and a suggestion), the same
     /// syscall twice with identical conditions, errno above 4095, argument index above 5, a
     /// program over 4096 instructions (`program size`).
+    ///
+    /// A condition on an argument the syscall does not take (its index at or above
+    /// [`Arch::syscall_arg_count`]) is not an error but a warning, one per syscall and argument
+    /// index, in [`Filter::warnings`]; syscalls whose count is unknown (raw numbers outside the
+    /// table, reserved entries) are not checked.
     pub fn build(self) -> Result<Filter> {
         let arch = self.arch;
         self.default_action.validate()?;
@@ -878,6 +885,10 @@ impl FilterBuilder {
             });
         }
         let mut warnings = Vec::new();
+        for w in arg_count_warnings(arch, &rules) {
+            log::warn!("seccomp: {w}");
+            warnings.push(w);
+        }
         if !self.default_action.runs_syscall() {
             for name in ["execve", "execveat"] {
                 let Some(nr) = arch.syscall_number(name) else {
@@ -922,6 +933,37 @@ impl FilterBuilder {
             warnings,
         })
     }
+}
+
+/// One warning per `(syscall, argument index)` where a condition tests an argument the syscall
+/// does not take (SEC-08): the register holds whatever the caller left there. Syscalls whose
+/// argument count is unknown ([`Arch::syscall_arg_count`]) are not checked.
+fn arg_count_warnings(arch: Arch, rules: &[Rule]) -> Vec<String> {
+    let mut seen: Vec<(u32, u8)> = Vec::new();
+    let mut warnings = Vec::new();
+    for rule in rules {
+        let Some(count) = arch.syscall_arg_count(rule.syscall) else {
+            continue;
+        };
+        let name = arch.syscall_name(rule.syscall).unwrap_or("?");
+        for c in &rule.conditions {
+            if c.arg < count || seen.contains(&(rule.syscall, c.arg)) {
+                continue;
+            }
+            seen.push((rule.syscall, c.arg));
+            let takes = match count {
+                0 => "no arguments".to_owned(),
+                1 => "1 argument (index 0)".to_owned(),
+                n => format!("{n} arguments (indexes 0..={})", n - 1),
+            };
+            warnings.push(format!(
+                "{name}: condition on argument {arg}, but {name} takes {takes} on {arch}; \
+                 argument {arg} holds whatever the caller left in the register",
+                arg = c.arg,
+            ));
+        }
+    }
+    warnings
 }
 
 #[cfg(test)]
@@ -1046,6 +1088,92 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("did you mean \"openat\""), "{e}");
+    }
+
+    #[test]
+    fn sec_08_condition_past_the_argument_count_warns() {
+        let f = Filter::builder(Arch::X86_64)
+            .default_action(Action::Allow)
+            .rule("close", Action::Errno(1), [Condition::new(3, Cmp::Eq(0))])
+            .build()
+            .unwrap();
+        assert_eq!(
+            f.warnings(),
+            [
+                "close: condition on argument 3, but close takes 1 argument (index 0) on x86_64; \
+                 argument 3 holds whatever the caller left in the register"
+            ]
+        );
+        // The rule still compiles with its literal meaning.
+        let d = |nr, a3| SeccompData::new(Arch::X86_64, nr, [7, 0, 0, a3, 0, 0]);
+        assert_eq!(f.evaluate(&d(3, 0)), Action::Errno(1));
+        assert_eq!(f.evaluate(&d(3, 1)), Action::Allow);
+
+        // Within the count: no warning (arg 0 of close, arg 5 of mmap, arg 2 of read).
+        let f = Filter::builder(Arch::X86_64)
+            .default_action(Action::Allow)
+            .rule("close", Action::Errno(1), [Condition::new(0, Cmp::Eq(0))])
+            .rule("mmap", Action::Errno(1), [Condition::new(5, Cmp::Gt(0))])
+            .rule("read", Action::Errno(1), [Condition::u32(2, Cmp::Eq(0))])
+            .build()
+            .unwrap();
+        assert!(f.warnings().is_empty(), "{:?}", f.warnings());
+
+        // No arguments at all, one warning per syscall and index, raw numbers of known calls,
+        // and the other architecture's numbering.
+        let f = Filter::builder(Arch::Aarch64)
+            .default_action(Action::Allow)
+            .rule(
+                "getpid",
+                Action::Errno(1),
+                [Condition::new(0, Cmp::Eq(1)), Condition::new(0, Cmp::Ne(2))],
+            )
+            .rule("getpid", Action::Errno(2), [Condition::new(0, Cmp::Eq(3))])
+            .rule(57u32, Action::Errno(3), [Condition::new(1, Cmp::Eq(0))])
+            .rule("clone3", Action::Errno(38), [Condition::new(2, Cmp::Eq(0))])
+            .build()
+            .unwrap();
+        let w = f.warnings();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "getpid: condition on argument 0, but getpid takes no arguments on aarch64"
+            ),
+            "{w:?}"
+        );
+        assert!(
+            w[1].starts_with("close: condition on argument 1, but close takes 1 argument"),
+            "{w:?}"
+        );
+        assert!(
+            w[2].starts_with(
+                "clone3: condition on argument 2, but clone3 takes 2 arguments (indexes 0..=1)"
+            ),
+            "{w:?}"
+        );
+
+        // Unknown counts do not warn: numbers outside the table, reserved entries.
+        let f = Filter::builder(Arch::X86_64)
+            .default_action(Action::Allow)
+            .rule(1000u32, Action::Errno(1), [Condition::new(5, Cmp::Eq(0))])
+            .rule(
+                "lookup_dcookie",
+                Action::Errno(1),
+                [Condition::new(2, Cmp::Eq(0))],
+            )
+            .rule("tuxcall", Action::Errno(1), [Condition::new(0, Cmp::Eq(0))])
+            .build()
+            .unwrap();
+        assert!(f.warnings().is_empty(), "{:?}", f.warnings());
+
+        // Index above 5 stays an input error, not a warning.
+        assert!(
+            Filter::builder(Arch::X86_64)
+                .rule("close", Action::Allow, [Condition::new(6, Cmp::Eq(0))])
+                .build()
+                .unwrap_err()
+                .is_input()
+        );
     }
 
     #[test]

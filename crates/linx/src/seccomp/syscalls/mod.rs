@@ -10,6 +10,7 @@ mod x86_64;
 use std::fmt;
 use std::str::FromStr;
 
+use super::rules::Syscall;
 use crate::error::{Error, Result, Subsystem};
 
 /// The kernel release the system call tables were generated from.
@@ -99,39 +100,92 @@ impl Arch {
         matches!(self, Arch::X86_64)
     }
 
-    fn table(self) -> &'static [(&'static str, u32)] {
+    /// `(name, number, argument count)` rows sorted by number.
+    fn table(self) -> &'static [(&'static str, u32, u8)] {
         match self {
             Arch::X86_64 => x86_64::TABLE,
             Arch::Aarch64 => aarch64::TABLE,
         }
     }
 
+    fn not_implemented(self) -> &'static [&'static str] {
+        match self {
+            Arch::X86_64 => x86_64::NOT_IMPLEMENTED,
+            Arch::Aarch64 => aarch64::NOT_IMPLEMENTED,
+        }
+    }
+
+    /// The table row of a number.
+    fn entry(self, nr: u32) -> Option<(&'static str, u32, u8)> {
+        let table = self.table();
+        table
+            .binary_search_by_key(&nr, |&(_, n, _)| n)
+            .ok()
+            .and_then(|i| table.get(i))
+            .copied()
+    }
+
     /// Every `(name, number)` of this architecture's table, sorted by number.
     pub fn syscalls(self) -> impl ExactSizeIterator<Item = (&'static str, u32)> {
-        self.table().iter().copied()
+        self.table().iter().map(|&(name, nr, _)| (name, nr))
     }
 
     /// The number of a system call name, or `None` when this architecture has no such call.
     pub fn syscall_number(self, name: &str) -> Option<u32> {
         self.table()
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, nr)| nr)
+            .find(|(n, _, _)| *n == name)
+            .map(|&(_, nr, _)| nr)
     }
 
     /// The name of a system call number, or `None` for numbers the table does not assign.
     pub fn syscall_name(self, nr: u32) -> Option<&'static str> {
-        let table = self.table();
-        table
-            .binary_search_by_key(&nr, |&(_, n)| n)
-            .ok()
-            .and_then(|i| table.get(i))
-            .map(|&(name, _)| name)
+        self.entry(nr).map(|(name, _, _)| name)
+    }
+
+    /// How many arguments a system call takes (0..=6): the `n` of the kernel's
+    /// `SYSCALL_DEFINEn` behind the table entry, for the kernel the tables come from
+    /// ([`KERNEL_VERSION`]).
+    ///
+    /// `None` when the count is unknown: names this architecture does not have, numbers the
+    /// table does not assign, and entries the kernel reserves without an implementation
+    /// (`uselib`, `lookup_dcookie`, `tuxcall`, …; they fail with `ENOSYS` and never read an
+    /// argument, and some took arguments on older kernels).
+    ///
+    /// A seccomp filter sees all six argument registers of every call; those past the count hold
+    /// whatever the caller left there, so a [`Condition`](super::Condition) on them is
+    /// meaningless — [`FilterBuilder::build`] records a warning for it ([`Filter::warnings`]).
+    ///
+    /// [`FilterBuilder::build`]: super::FilterBuilder::build
+    /// [`Filter::warnings`]: super::Filter::warnings
+    ///
+    /// ```
+    /// use linx::seccomp::Arch;
+    /// assert_eq!(Arch::X86_64.syscall_arg_count("read"), Some(3));
+    /// assert_eq!(Arch::X86_64.syscall_arg_count("mmap"), Some(6));
+    /// assert_eq!(Arch::X86_64.syscall_arg_count("getpid"), Some(0));
+    /// assert_eq!(Arch::Aarch64.syscall_arg_count(63), Some(3)); // read, by number
+    /// assert_eq!(Arch::Aarch64.syscall_arg_count("open"), None);
+    /// assert_eq!(Arch::X86_64.syscall_arg_count("lookup_dcookie"), None);
+    /// assert_eq!(Arch::X86_64.syscall_arg_count(1000), None);
+    /// ```
+    #[doc(alias = "nargs")]
+    pub fn syscall_arg_count(self, syscall: impl Into<Syscall>) -> Option<u8> {
+        let nr = match syscall.into() {
+            Syscall::Name(name) => match self.syscall_number(&name) {
+                Some(nr) => nr,
+                // A decimal string names a number, as everywhere else.
+                None => name.parse().ok()?,
+            },
+            Syscall::Number(nr) => nr,
+        };
+        let (name, _, args) = self.entry(nr)?;
+        (!self.not_implemented().contains(&name)).then_some(args)
     }
 
     /// The highest system call number in the table.
     pub fn max_syscall(self) -> u32 {
-        self.table().last().map_or(0, |&(_, nr)| nr)
+        self.table().last().map_or(0, |&(_, nr, _)| nr)
     }
 
     /// Resolves a name (or a decimal number) to a system call number.
@@ -201,7 +255,7 @@ impl Arch {
         let limit = (name.len() / 3).max(2);
         self.table()
             .iter()
-            .map(|&(n, _)| (edit_distance(name, n), n))
+            .map(|&(n, _, _)| (edit_distance(name, n), n))
             .filter(|&(d, _)| d <= limit)
             .min_by_key(|&(d, n)| (d, n.len()))
             .map(|(_, n)| n)
@@ -266,7 +320,7 @@ mod tests {
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), t.len(), "{arch} names unique");
-            for &(name, nr) in t {
+            for &(name, nr, _) in t {
                 assert_eq!(arch.syscall_number(name), Some(nr));
                 assert_eq!(arch.syscall_name(nr), Some(name));
             }
@@ -297,6 +351,142 @@ mod tests {
         assert_eq!(Arch::Aarch64.syscall_number("getrlimit"), Some(163));
         assert_eq!(Arch::Aarch64.syscall_name(42), None);
         assert_eq!(Arch::X86_64.syscall_name(400), None);
+    }
+
+    #[test]
+    fn sec_08_well_known_arg_counts() {
+        // Shared by both architectures (the same SYSCALL_DEFINEn in the kernel sources).
+        let common: &[(&str, u8)] = &[
+            ("read", 3),
+            ("write", 3),
+            ("close", 1),
+            ("mmap", 6),
+            ("clone", 5),
+            ("clone3", 2),
+            ("getpid", 0),
+            ("gettid", 0),
+            ("sched_yield", 0),
+            ("rt_sigreturn", 0),
+            ("exit_group", 1),
+            ("openat", 4),
+            ("openat2", 4),
+            ("execve", 3),
+            ("execveat", 5),
+            ("ioctl", 3),
+            ("futex", 6),
+            ("sendto", 6),
+            ("recvfrom", 6),
+            ("socket", 3),
+            ("prctl", 5),
+            ("personality", 1),
+            ("fstat", 2),
+            ("uname", 1),
+            ("umount2", 2),
+            ("sendfile", 4),
+            ("fadvise64", 4),
+            ("pread64", 4),
+            ("preadv", 5),
+            ("preadv2", 6),
+            ("copy_file_range", 6),
+            ("process_vm_readv", 6),
+            ("splice", 6),
+            ("pselect6", 6),
+            ("ppoll", 5),
+            ("waitid", 5),
+            ("mount", 5),
+            ("seccomp", 3),
+            ("pidfd_open", 2),
+            ("pidfd_send_signal", 4),
+            ("close_range", 3),
+            ("faccessat", 3),
+            ("faccessat2", 4),
+            ("fchmodat2", 4),
+            ("init_module", 3),
+            ("finit_module", 3),
+            ("delete_module", 2),
+            ("kexec_load", 4),
+            ("kexec_file_load", 5),
+            ("map_shadow_stack", 3),
+            ("mseal", 3),
+            ("setxattrat", 6),
+            ("file_setattr", 5),
+        ];
+        for arch in Arch::ALL {
+            for &(name, n) in common {
+                assert_eq!(arch.syscall_arg_count(name), Some(n), "{arch} {name}");
+                let nr = arch.syscall_number(name).unwrap();
+                assert_eq!(
+                    arch.syscall_arg_count(nr),
+                    Some(n),
+                    "{arch} {name} by number"
+                );
+                assert_eq!(
+                    arch.syscall_arg_count(nr.to_string()),
+                    Some(n),
+                    "{arch} {name} as a decimal string"
+                );
+            }
+        }
+        let x86_only: &[(&str, u8)] = &[
+            ("open", 3),
+            ("stat", 2),
+            ("lstat", 2),
+            ("fork", 0),
+            ("vfork", 0),
+            ("pause", 0),
+            ("dup2", 2),
+            ("pipe", 1),
+            ("select", 5),
+            ("arch_prctl", 2),
+            ("iopl", 1),
+            ("ioperm", 3),
+            ("modify_ldt", 3),
+            ("time", 1),
+            ("alarm", 1),
+            ("uretprobe", 0),
+            ("uprobe", 0),
+        ];
+        for &(name, n) in x86_only {
+            assert_eq!(Arch::X86_64.syscall_arg_count(name), Some(n), "{name}");
+            assert_eq!(Arch::Aarch64.syscall_arg_count(name), None, "{name}");
+        }
+        assert_eq!(Arch::X86_64.syscall_arg_count(9u32), Some(6)); // mmap
+        assert_eq!(Arch::Aarch64.syscall_arg_count(222u32), Some(6)); // mmap
+        assert_eq!(Arch::Aarch64.syscall_arg_count(57u32), Some(1)); // close
+        assert_eq!(Arch::X86_64.syscall_arg_count(3u32), Some(1)); // close
+    }
+
+    #[test]
+    fn sec_08_arg_counts_are_complete_and_bounded() {
+        for arch in Arch::ALL {
+            let unimplemented = arch.not_implemented();
+            for &name in unimplemented {
+                assert!(
+                    arch.syscall_number(name).is_some(),
+                    "{arch} {name} in table"
+                );
+                assert_eq!(arch.syscall_arg_count(name), None, "{arch} {name}");
+            }
+            for (name, nr) in arch.syscalls() {
+                let count = arch.syscall_arg_count(nr);
+                assert_eq!(
+                    count.is_none(),
+                    unimplemented.contains(&name),
+                    "{arch} {name}"
+                );
+                assert!(count.is_none_or(|n| n <= 6), "{arch} {name}");
+            }
+            // Numbers the table does not assign, and names it does not know.
+            assert_eq!(arch.syscall_arg_count(arch.max_syscall() + 1), None);
+            assert_eq!(arch.syscall_arg_count(u32::MAX), None);
+            assert_eq!(arch.syscall_arg_count("no_such_call"), None);
+            assert_eq!(arch.syscall_arg_count("99999999999"), None);
+        }
+        assert_eq!(Arch::X86_64.syscall_arg_count("uselib"), None);
+        assert_eq!(Arch::X86_64.syscall_arg_count("tuxcall"), None);
+        assert_eq!(Arch::Aarch64.syscall_arg_count("lookup_dcookie"), None);
+        assert_eq!(Arch::X86_64.syscall_arg_count(400u32), None);
+        assert_eq!(Arch::Aarch64.syscall_arg_count(42u32), None);
     }
 
     #[test]
