@@ -88,6 +88,11 @@ pub(crate) struct RunArgs {
     /// `veth[:HOST_IF[=INNER_IF]][,host=ADDR/LEN][,addr=ADDR/LEN][,gw=IP]` (implies --ns net).
     #[arg(long, value_name = "veth[:HOST[=INNER]][,host=A/L][,addr=A/L][,gw=IP]")]
     net: Option<String>,
+    /// Load an nft file (nft syntax, as `nft -f`) into the workload's network namespace after
+    /// its network is set up; every table it creates is owned by linx's netlink socket, so the
+    /// ruleset disappears with the workload. Needs a new network namespace (--net or --ns net).
+    #[arg(long, value_name = "FILE")]
+    nft: Option<std::path::PathBuf>,
     /// Run in this cgroup v2 (a path below the hierarchy's mount, created if missing and then
     /// removed afterwards); the workload is born in it (CLONE_INTO_CGROUP).
     #[arg(long, value_name = "PATH")]
@@ -278,6 +283,24 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     if net.is_some() {
         ns |= NsSet::NET;
     }
+    // Loaded (and every error located) before anything is created; compiled once the
+    // workload's interfaces exist.
+    let nft_source = match &args.nft {
+        Some(path) => {
+            if !ns.contains(NsSet::NET) {
+                return Err(input(
+                    "--nft",
+                    &path.display().to_string(),
+                    "needs a new network namespace (--net or --ns net)",
+                ));
+            }
+            Some(
+                linx::nft::load_file(path, &linx::nft::LoadOptions::default())
+                    .map_err(|e| nft_compile_error(path, &e))?,
+            )
+        }
+        None => None,
+    };
     let tmpfs = args
         .tmpfs
         .iter()
@@ -374,6 +397,11 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
         Some(net) => Some(net.apply(&parked)?),
         None => None,
     };
+    // Held until the workload is gone: its tables are owned by this socket.
+    let _nft = match (&nft_source, &args.nft) {
+        (Some(src), Some(path)) => Some(load_nft(&parked, src, path)?),
+        _ => None,
+    };
     if ns.contains(NsSet::MOUNT) {
         // Like unshare(1): the workload's copy of the tree stops sharing mount events with
         // linx's namespace first, so nothing mounted for (or by) the workload appears outside.
@@ -415,6 +443,53 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     }
     drop(cgroup);
     finished
+}
+
+/// Prints the located diagnostics of an nft file and turns them into one input error.
+fn nft_compile_error(path: &std::path::Path, e: &linx::nft::CompileError) -> linx::Error {
+    eprint!("{e}");
+    input(
+        "--nft",
+        &path.display().to_string(),
+        if e.is_unsupported() {
+            "uses constructs linx does not reproduce exactly (diagnostics above)"
+        } else {
+            "does not compile (diagnostics above)"
+        },
+    )
+}
+
+/// `--nft`: compiles the file against the workload's interfaces and commits it as one batch
+/// of socket-owned tables in the workload's network namespace.
+fn load_nft(
+    parked: &Parked,
+    src: &linx::nft::Source,
+    path: &std::path::Path,
+) -> linx::Result<linx::netfilter::Nft> {
+    let target = parked.target()?;
+    let resolver = linx::nft::NetlinkIfResolver::new(&target)?;
+    let program = linx::nft::compile(src, &linx::nft::CompileEnv::new(&resolver))
+        .map_err(|e| nft_compile_error(path, &e))?
+        .socket_owned()?;
+    let mut nft = linx::netfilter::Nft::open(&target)?;
+    match linx::nft::apply_with(&program, &mut nft) {
+        Ok(()) => Ok(nft),
+        Err(e) => {
+            if let linx::nft::ApplyError::Kernel {
+                diagnostic: Some(d),
+                sources,
+                ..
+            } = &e
+            {
+                eprint!("{}", d.render(sources));
+            }
+            Err(match e {
+                linx::nft::ApplyError::Kernel { error, .. } | linx::nft::ApplyError::Io(error) => {
+                    error
+                }
+            })
+        }
+    }
 }
 
 /// `--memory-max`, `--pids-max`, `--cpu-max`.

@@ -531,3 +531,160 @@ fn proc_50_tmpfs_mounts_in_a_new_root_shallow_first() {
     // Bad specs are input errors before anything runs.
     assert_eq!(code(&["run", "--tmpfs", "relative", "--", "true"]), 125);
 }
+
+#[test]
+fn proc_50_nft_file_loaded_socket_owned_into_the_workload() {
+    if !require_root() || !linx_testkit::require_tool("ping") || !linx_testkit::require_tool("nft")
+    {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("linx-run-nft-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fw = dir.join("fw.nft");
+    // `oif "eth0"` names the workload's interface: resolved in its namespace, not linx's.
+    std::fs::write(
+        &fw,
+        "table inet guard {\n\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n\t\toif \"eth0\" ip daddr 10.9.2.1 icmp type echo-request counter drop\n\t}\n}\n",
+    )
+    .unwrap();
+    let ns = linx_testkit::NetNs::new().unwrap();
+    let out = ns
+        .command(env!("CARGO_BIN_EXE_linx"))
+        .args([
+            "run", "--net", "veth:h2=eth0,host=10.9.2.1/30,addr=10.9.2.2/30", "--nft",
+            fw.to_str().unwrap(), "--", "sh", "-c",
+            "ping -c1 -W1 10.9.2.1 >/dev/null && echo ping-ok || echo ping-blocked; nft list ruleset",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("flags owner"), "not socket-owned:\n{text}");
+    assert!(
+        text.contains("oif \"eth0\" ip daddr 10.9.2.1 icmp type echo-request counter packets 1"),
+        "{text}"
+    );
+    assert!(text.contains("ping-blocked"), "{text}");
+    // Nothing of it in linx's own namespace.
+    assert_eq!(ns.run("nft", &["list", "ruleset"]).trim(), "");
+
+    // Refused before anything is created: no new network namespace; a file that does not
+    // compile (located diagnostic on stderr).
+    let o = linx()
+        .args(["run", "--nft", fw.to_str().unwrap(), "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs a new network namespace"));
+    let bad = dir.join("bad.nft");
+    std::fs::write(
+        &bad,
+        "table inet t {\n\tchain c {\n\t\ttcp dport ssh acept\n\t}\n}\n",
+    )
+    .unwrap();
+    let o = ns
+        .command(env!("CARGO_BIN_EXE_linx"))
+        .args([
+            "run",
+            "--ns",
+            "net",
+            "--nft",
+            bad.to_str().unwrap(),
+            "--",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(err.contains("bad.nft:3:"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The README's one-command equivalent of the sandbox example (without the cgroup limits the
+/// host's controller-less cgroup v2 cannot apply; those are tested in the VM tier).
+#[test]
+fn proc_50_readme_sandbox_one_liner() {
+    if !require_root() || !linx_testkit::require_tool("nft") {
+        return;
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let root = std::env::temp_dir().join(format!("linx-readme-sb-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let nft = concat!(env!("CARGO_MANIFEST_DIR"), "/../linx/examples/sandbox.nft");
+    let args = [
+        "run",
+        "--map-root",
+        "--ns",
+        "user,pid,net,mount,uts,ipc",
+        "--hostname",
+        "sandbox",
+        "--net",
+        "veth:sbh=eth0,host=10.200.0.1/30,addr=10.200.0.2/30,gw=10.200.0.1",
+        "--nft",
+        nft,
+        "--sysctl",
+        "net.ipv4.ip_unprivileged_port_start=0",
+        "--rootfs",
+        root.to_str().unwrap(),
+        "--bind",
+        "/usr:/usr:ro",
+        "--bind",
+        "/lib:/lib:ro",
+        "--bind",
+        "/lib64:/lib64:ro",
+        "--bind",
+        "/bin:/bin:ro",
+        "--bind",
+        "/etc:/etc:ro",
+        "--readonly",
+        "--tmpfs",
+        "/tmp",
+        "--cap-keep",
+        "cap_net_bind_service",
+        "--seccomp-deny",
+        "unshare,setns,mount,umount2,pivot_root,bpf,ptrace",
+        "--",
+        "sh",
+        "-c",
+        "id -u; hostname; ip -o -4 addr show eth0; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; \
+         grep CapEff /proc/self/status; unshare -U true 2>/dev/null || echo unshare-refused; \
+         touch /usr/x 2>/dev/null || echo usr-ro; touch /tmp/x && echo tmp-rw",
+    ];
+    // The flags are the README's, so the documented command stays true.
+    for flag in args.iter().filter(|a| a.starts_with("--") && a.len() > 2) {
+        assert!(readme.contains(flag), "README lacks {flag}");
+    }
+    let ns = linx_testkit::NetNs::new().unwrap();
+    let out = ns
+        .command(env!("CARGO_BIN_EXE_linx"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "0", "{text}");
+    assert_eq!(lines[1], "sandbox", "{text}");
+    assert!(lines[2].contains("inet 10.200.0.2/30"), "{text}");
+    assert_eq!(lines[3], "0", "{text}");
+    assert_eq!(lines[4], "CapEff:\t0000000000000400", "{text}");
+    assert_eq!(
+        &lines[5..],
+        ["unshare-refused", "usr-ro", "tmp-rw"],
+        "{text}"
+    );
+    // Nothing is left: no host veth end, no ruleset in linx's namespace.
+    assert!(!ns.ip(&["-o", "link"]).contains("sbh"));
+    assert_eq!(ns.run("nft", &["list", "ruleset"]).trim(), "");
+    let _ = std::fs::remove_dir_all(&root);
+}

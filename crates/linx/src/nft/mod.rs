@@ -377,6 +377,45 @@ impl Program {
     pub fn ruleset(&self) -> LinxResult<Ruleset> {
         program::messages_to_ruleset(&self.messages)
     }
+
+    /// The same program with every table it creates owned by the socket that sends the batch
+    /// (`NFT_TABLE_F_OWNER`, kernel ≥ 5.13): the kernel deletes those tables, with everything
+    /// in them, when that socket closes — whatever happens to the process holding it. Apply
+    /// it with [`apply_with`] on an [`Nft`] handle kept open for as long as the tables should
+    /// live. Tables that already exist are not affected (the kernel refuses to change the
+    /// owner of an existing table with `EOPNOTSUPP`).
+    ///
+    /// ```
+    /// use linx::nft::{compile, load_str, CompileEnv, StaticIfResolver};
+    /// use linx::netfilter::{codec, TableLifetime};
+    /// let src = load_str("t.nft", "table inet t {\n}\n", &Default::default()).unwrap();
+    /// let prog = compile(&src, &CompileEnv::new(&StaticIfResolver::default())).unwrap();
+    /// let owned = prog.socket_owned().unwrap();
+    /// let codec::Decoded::Table(t) = codec::decode(&owned.messages()[0].as_msg()).unwrap() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(t.lifetime, TableLifetime::SocketOwned);
+    /// ```
+    ///
+    /// # Errors
+    /// A table message that does not decode (never for compiled programs).
+    pub fn socket_owned(mut self) -> LinxResult<Program> {
+        use crate::netfilter::TableLifetime;
+        use crate::netfilter::codec::{self, Decoded};
+        for m in &mut self.messages {
+            if m.msg_type() as u8 != codec::NFT_MSG_NEWTABLE {
+                continue;
+            }
+            if let Decoded::Table(mut t) = codec::decode(&m.as_msg())? {
+                if t.lifetime == TableLifetime::Persistent {
+                    t.lifetime = TableLifetime::SocketOwned;
+                }
+                let object = m.object().to_owned();
+                *m = codec::new_table(&t, m.flags())?.with_object(object);
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// Compiles a loaded file into one batch (NFT-01, NFT-15..19).
