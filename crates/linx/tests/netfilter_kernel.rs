@@ -1348,3 +1348,62 @@ fn nf_30_large_interval_set() {
         &count[..200.min(count.len())]
     );
 }
+
+/// NF-13: every placement — start, end, before/after a handle, replacing a handle, and at an
+/// index (resolved to a handle from the kernel, as nft does) — lands where `nft list` shows it.
+#[test]
+fn nf_13_rule_placements_including_index() {
+    let Some((ns, t)) = fresh() else { return };
+    let mut nft = Nft::open(&t).unwrap();
+    nft.push_replace(&filter_table(
+        TableLifetime::Persistent,
+        vec![port_rule(1), port_rule(2), port_rule(3)],
+    ))
+    .unwrap();
+    let ports = |nft: &mut Nft| -> Vec<u16> {
+        nft.pull_table(Family::Inet, "fw").unwrap().chains[0]
+            .rules
+            .iter()
+            .map(|r| match &r.exprs[1] {
+                Expr::Cmp(c) => u16::from_be_bytes(c.data.as_bytes().try_into().unwrap()),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let add = |nft: &mut Nft, port: u16, p: RulePlacement| {
+        nft.add_rule(Family::Inet, "fw", "input", &port_rule(port), p)
+            .unwrap()
+    };
+    add(&mut nft, 0, RulePlacement::Insert);
+    add(&mut nft, 4, RulePlacement::Append);
+    let h = nft.rule_handle_at(Family::Inet, "fw", "input", 1).unwrap();
+    add(&mut nft, 10, RulePlacement::Before(h));
+    let h = nft.rule_handle_at(Family::Inet, "fw", "input", 2).unwrap();
+    add(&mut nft, 11, RulePlacement::After(h));
+    assert_eq!(ports(&mut nft), [0, 10, 1, 11, 2, 3, 4]);
+    let h = nft.rule_handle_at(Family::Inet, "fw", "input", 0).unwrap();
+    add(&mut nft, 99, RulePlacement::Replace(h));
+    assert_eq!(ports(&mut nft), [99, 10, 1, 11, 2, 3, 4]);
+    // nft sees the same order.
+    let text = ns.run("nft", &["list", "chain", "inet", "fw", "input"]);
+    let seen: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("th dport "))
+        .map(|l| l.trim_end_matches(" accept"))
+        .collect();
+    assert_eq!(seen, ["99", "10", "1", "11", "2", "3", "4"], "{text}");
+    // An index past the end names the index; a missing chain names the chain.
+    let e = nft
+        .rule_handle_at(Family::Inet, "fw", "input", 7)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("rule index") && e.contains('7') && e.contains("7 rules"),
+        "{e}"
+    );
+    let e = nft
+        .rule_handle_at(Family::Inet, "fw", "nope", 0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("inet/fw/nope"), "{e}");
+}

@@ -256,3 +256,71 @@ fn nft_28_show_output_round_trips_through_nft() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// NFT-08/NF-13: `add … index N` places after and `insert … index N` before the chain's N-th
+/// rule, resolved from the kernel's ruleset as nft does; an index past the end fails in both
+/// tools and changes nothing.
+#[test]
+fn nft_08_rule_position_by_index_matches_nft() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("linx-nft-index-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = dir.join("seed.nft");
+    std::fs::write(
+        &seed,
+        "table inet t {\n\tchain c {\n\t\ttcp dport 1 accept\n\t\ttcp dport 2 accept\n\t\ttcp dport 3 accept\n\t}\n}\n",
+    )
+    .unwrap();
+    let (a, b) = (NetNs::new().unwrap(), NetNs::new().unwrap());
+    for ns in [&a, &b] {
+        ns.run("nft", &["-f", seed.to_str().unwrap()]);
+    }
+    for (i, cmd) in [
+        "insert rule inet t c index 1 tcp dport 10 accept\n",
+        "add rule inet t c index 0 tcp dport 20 accept\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let f = dir.join(format!("index{i}.nft"));
+        std::fs::write(&f, cmd).unwrap();
+        a.run("nft", &["-f", f.to_str().unwrap()]);
+        linx_apply(&f, &b).unwrap();
+        assert_eq!(nft_json(&a), nft_json(&b), "after {cmd}");
+    }
+    // nft also counts rules added earlier in the same file; linx refuses that instead of
+    // guessing.
+    let both = dir.join("both.nft");
+    std::fs::write(
+        &both,
+        "add rule inet t c tcp dport 40 accept\nadd rule inet t c index 0 tcp dport 41 accept\n",
+    )
+    .unwrap();
+    let e = linx_apply(&both, &b).expect_err("index after an added rule");
+    assert!(
+        e.contains("both.nft:2:") && e.contains("unsupported"),
+        "{e}"
+    );
+    let ports: Vec<String> = pull(&b).tables[0].chains[0]
+        .rules
+        .iter()
+        .map(|r| format!("{:?}", r.exprs.last()))
+        .collect();
+    assert_eq!(ports.len(), 5, "{ports:?}");
+    // Past the end: refused by both, located at the index, nothing changed.
+    let bad = dir.join("past.nft");
+    std::fs::write(&bad, "add rule inet t c index 7 tcp dport 30 accept\n").unwrap();
+    let before = nft_json(&b);
+    let n = a
+        .command("nft")
+        .args(["-f", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!n.status.success(), "nft accepted index 7");
+    let e = linx_apply(&bad, &b).expect_err("index past the end");
+    assert!(e.contains("past.nft:1:"), "{e}");
+    assert_eq!(nft_json(&b), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -326,6 +326,70 @@ impl Nft {
         self.send(&b).map(|_| ())
     }
 
+    /// Adds one rule to a chain at `placement` (append, start, before/after or replacing a
+    /// handle), as one atomic batch (`NFT_MSG_NEWRULE`). To place a rule at an index as nft's
+    /// `index N` does, resolve the index with [`rule_handle_at`](Nft::rule_handle_at) first.
+    ///
+    /// ```no_run
+    /// use linx::netfilter::builder::{RuleBuilder, tcp};
+    /// use linx::netfilter::codec::RulePlacement;
+    /// use linx::netfilter::{Family, Nft};
+    /// let mut nft = Nft::open(&linx::ns::NsTarget::Current)?;
+    /// let rule = RuleBuilder::new(Family::Inet).matches(tcp().dport(22)).accept();
+    /// let second = nft.rule_handle_at(Family::Inet, "fw", "input", 1)?;
+    /// nft.add_rule(Family::Inet, "fw", "input", &rule, RulePlacement::Before(second))?;
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Invalid names or an oversized rule (before anything is sent); kernel errors (`ENOENT`
+    /// for a missing table, chain or handle).
+    pub fn add_rule(
+        &mut self,
+        family: Family,
+        table: &str,
+        chain: &str,
+        rule: &Rule,
+        placement: RulePlacement,
+    ) -> Result<()> {
+        let mut b = Batch::new();
+        b.push(codec::new_rule(family, table, chain, rule, placement)?);
+        self.send(&b).map(|_| ())
+    }
+
+    /// The handle of a chain's `index`-th rule (0-based, in chain order), read from the
+    /// kernel (`NFT_MSG_GETRULE` dump of the table) — how nft resolves `index N`: `add … index N`
+    /// is [`RulePlacement::After`] that handle, `insert … index N` is [`RulePlacement::Before`].
+    ///
+    /// # Errors
+    /// Kernel errors (`ENOENT` for a missing table); an input error naming the index when the
+    /// chain does not exist or has no rule at that index.
+    pub fn rule_handle_at(
+        &mut self,
+        family: Family,
+        table: &str,
+        chain: &str,
+        index: usize,
+    ) -> Result<u64> {
+        let t = self.pull_table(family, table)?;
+        let c = t.chains.iter().find(|c| c.name == chain).ok_or_else(|| {
+            Error::input(
+                Subsystem::Netfilter,
+                "chain",
+                format!("{family}/{table}/{chain}"),
+                "no such chain",
+            )
+        })?;
+        c.rules.get(index).and_then(|r| r.handle).ok_or_else(|| {
+            Error::input(
+                Subsystem::Netfilter,
+                "rule index",
+                index.to_string(),
+                format!("{family}/{table}/{chain} has {} rules", c.rules.len()),
+            )
+        })
+    }
+
     /// The (family, name) of every table.
     ///
     /// # Errors

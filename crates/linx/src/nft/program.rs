@@ -362,8 +362,22 @@ impl Compiler<'_> {
                     (Verb::Replace, Some(ast::RulePosition::Handle(n))) => {
                         RulePlacement::Replace(n.value())
                     }
-                    (_, Some(ast::RulePosition::Index(n))) => {
-                        return unsupported(n.span, "rule position by index");
+                    (
+                        verb @ (Verb::Add { .. } | Verb::Insert),
+                        Some(ast::RulePosition::Index(n)),
+                    ) => {
+                        let h = self.rule_at_index(
+                            family,
+                            &table,
+                            &chain.name.name,
+                            n.value(),
+                            n.span,
+                        )?;
+                        if matches!(verb, Verb::Insert) {
+                            RulePlacement::Before(h)
+                        } else {
+                            RulePlacement::After(h)
+                        }
                     }
                     _ => return unsupported(span, "this rule command"),
                 };
@@ -645,6 +659,50 @@ impl Compiler<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `index N`: the handle of the chain's N-th rule (0-based) in the kernel's ruleset, as
+    /// nft resolves it from its cache; `add` then places after it and `insert` before it.
+    fn rule_at_index(
+        &self,
+        family: Family,
+        table: &str,
+        chain: &str,
+        index: u64,
+        span: Span,
+    ) -> R<u64> {
+        // nft also counts rules added earlier in the same transaction; linx does not model that.
+        let earlier = self.pending.iter().any(|op| {
+            matches!(&op.p, Pending::Rule { family: f, table: t, chain: c, .. }
+                if *f == family && t == table && c == chain)
+        });
+        if earlier {
+            return unsupported(
+                span,
+                "rule position by index in a chain this file also adds rules to",
+            );
+        }
+        let Some(kernel) = self.env.kernel else {
+            return err(
+                span,
+                "rule position by index needs the kernel's ruleset (CompileEnv::with_kernel)",
+            );
+        };
+        let rule = kernel
+            .tables
+            .iter()
+            .find(|t| t.family == family && t.name == table)
+            .and_then(|t| t.chains.iter().find(|c| c.name == chain))
+            .and_then(|c| usize::try_from(index).ok().and_then(|i| c.rules.get(i)));
+        match rule.and_then(|r| r.handle) {
+            Some(h) => Ok(h),
+            None => err(
+                span,
+                format!(
+                    "Could not process rule: No such file or directory (no rule at index {index} in {chain})"
+                ),
+            ),
+        }
     }
 
     fn rule(
