@@ -55,7 +55,7 @@ use crate::ns::NsTarget;
 pub use eval::IfResolver;
 /// The syntax crate (lexer, parser, AST, printer), for tools built on this module.
 pub use linx_nft_syntax as syntax;
-pub use print::{PrintOptions, Printed, print, print_table};
+pub use print::{PrintOptions, Printed, print, print_table, rule_line};
 
 /// Options of loading a file: include directories (`-I`) and predefined variables (`-D`).
 #[derive(Clone, Debug, Default)]

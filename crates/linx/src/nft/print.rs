@@ -74,6 +74,33 @@ pub fn print(rs: &Ruleset, opts: &PrintOptions) -> Printed {
     out
 }
 
+/// One rule as a compact line in nft syntax, located by family, table and chain, with its
+/// linx tag (NF-16), e.g. `inet/fw/input: tcp dport 22 accept [tag ssh]`. `table` gives the
+/// context the rule needs to print (its family, sets and maps); the rule need not be in it. A
+/// rule that cannot be printed faithfully ends with `# lossy: <reason>`.
+///
+/// ```
+/// use linx::netfilter::builder::{RuleBuilder, tcp};
+/// use linx::netfilter::{Family, Table, TableLifetime};
+/// let t = Table::new(Family::Inet, "fw", TableLifetime::Persistent).unwrap();
+/// let r = RuleBuilder::new(Family::Inet).matches(tcp().dport(22)).accept().tag("ssh").unwrap();
+/// let line = linx::nft::rule_line(&t, "input", &r, &Default::default());
+/// assert_eq!(line, "inet/fw/input: tcp dport 22 accept [tag ssh]");
+/// ```
+pub fn rule_line(table: &Table, chain: &str, rule: &Rule, opts: &PrintOptions) -> String {
+    let mut rs = Ruleset::new();
+    rs.tables.push(table.clone());
+    let text = match print_rule(rule, table, chain, &rs, opts) {
+        Ok(text) => text,
+        Err((text, why)) => format!("{text} # lossy: {why}"),
+    };
+    let mut line = format!("{}/{}/{chain}: {text}", table.family.name(), table.name);
+    if let Some(tag) = rule.get_tag() {
+        let _ = write!(line, " [tag {tag}]");
+    }
+    line
+}
+
 /// One table of `rs` as `nft list table` text.
 pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
     let mut lossy = Vec::new();
