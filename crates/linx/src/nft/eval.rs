@@ -452,7 +452,12 @@ pub(crate) fn from_ast(e: &ast::Expr) -> R<E> {
             _ => E::new(K::Symbol(s.clone()), span),
         },
         ExprKind::Quoted(s) | ExprKind::Asterisk(s) => E::new(K::Symbol(s.clone()), span),
-        ExprKind::Wildcard => E::new(K::Catchall, span),
+        ExprKind::Wildcard => {
+            // A catch-all element key is a constant singleton, as nft allocates it.
+            let mut e = E::new(K::Catchall, span);
+            e.flags |= F_CONSTANT | F_SINGLETON;
+            e
+        }
         ExprKind::Bool(b) => E::value(u128::from(*b), Dt::of(TYPE_BOOLEAN), Bo::Host, 8, span),
         ExprKind::SetRef(i) => E::new(K::SetName(i.name.clone()), span),
         ExprKind::Payload { proto: p, field } => {
