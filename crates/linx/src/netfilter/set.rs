@@ -1080,14 +1080,17 @@ impl Set {
             })
         };
         if !self.is_interval() || concat_interval {
-            // Hash and pipapo sets have no order; the kernel dumps them in bucket order. Sort by
-            // key so pulls are deterministic (catch-all last).
+            // Hash sets have no order (the kernel dumps them in bucket order): sort by key so
+            // pulls are deterministic (catch-all last). Concatenated interval (pipapo) sets dump
+            // in insertion order, which `nft list` shows and a printed ruleset must keep.
             let mut raw: Vec<&RawElement> = raw.iter().collect();
-            raw.sort_by(|a, b| {
-                let ka = (a.key.is_none(), &a.key, &a.key_end);
-                let kb = (b.key.is_none(), &b.key, &b.key_end);
-                ka.cmp(&kb)
-            });
+            if !concat_interval {
+                raw.sort_by(|a, b| {
+                    let ka = (a.key.is_none(), &a.key, &a.key_end);
+                    let kb = (b.key.is_none(), &b.key, &b.key_end);
+                    ka.cmp(&kb)
+                });
+            }
             for r in raw {
                 if r.flags.unwrap_or(0) & elem_flags::CATCHALL != 0 {
                     out.push(mk(r, Vec::new())?);

@@ -436,8 +436,56 @@ fn fmt_verdict(v: &Verdict) -> String {
     }
 }
 
+/// nft stores host-order keys of interval sets in network order (so the kernel's byte-wise
+/// comparison orders them numerically) and records host order in the userdata; the pulled
+/// model decodes them as host order. Swap such values back, as nft's listing does.
+fn nft_interval_order(set: &Set) -> Option<Set> {
+    let host_interval = set.flags.bits() & 0x4 != 0
+        && set.key.fields.len() <= 1
+        && set
+            .userdata
+            .get_u32(crate::netfilter::userdata::SET_KEYBYTEORDER)
+            == Some(1)
+        && (1..=8).contains(&set.key.len);
+    if !host_interval {
+        return None;
+    }
+    let n = set.key.len as usize;
+    let swap = |v: &mut Value| {
+        if let Value::Int(i) = v {
+            // The low `n` bytes of the host-order reading are the stored bytes; read them as a
+            // big-endian number.
+            let ne = i.to_ne_bytes();
+            let stored = if cfg!(target_endian = "little") {
+                &ne[..n]
+            } else {
+                &ne[8 - n..]
+            };
+            *i = stored
+                .iter()
+                .fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
+        }
+    };
+    let mut s = set.clone();
+    for e in &mut s.elements {
+        for p in &mut e.key {
+            match p {
+                Part::Value(v) => swap(v),
+                Part::Range(a, b) => {
+                    swap(a);
+                    swap(b);
+                }
+                Part::Prefix(_) => {}
+            }
+        }
+    }
+    Some(s)
+}
+
 /// The elements of a set in `{ … }` syntax.
 fn fmt_elements(set: &Set, opts: &PrintOptions) -> String {
+    let fixed = nft_interval_order(set);
+    let set = fixed.as_ref().unwrap_or(set);
     let kty: Vec<u32> = set.key.fields.iter().map(|f| f.ty.0).collect();
     let kty = if kty.is_empty() {
         vec![set.key.type_id]
@@ -522,6 +570,71 @@ fn type_name(ty: u32) -> String {
     }
 }
 
+/// The nftnl userdata TLVs (type, length, value) of `b`; `None` when malformed.
+fn udata_tlvs(b: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut out = Vec::new();
+    let mut rest = b;
+    while !rest.is_empty() {
+        let (&ty, r) = rest.split_first()?;
+        let (&len, r) = r.split_first()?;
+        let v = r.get(..usize::from(len))?;
+        out.push((ty, v));
+        rest = &r[usize::from(len)..];
+    }
+    Some(out)
+}
+
+fn udata_u32(tlvs: &[(u8, &[u8])], ty: u8) -> Option<u32> {
+    let v = tlvs.iter().find(|(t, _)| *t == ty)?.1;
+    Some(u32::from_ne_bytes(v.try_into().ok()?))
+}
+
+/// The selector text of a set's typeof userdata nest (`NFTNL_UDATA_SET_KEY_TYPEOF` /
+/// `_DATA_TYPEOF`: expression kind and its `build_udata` bytes), for the payload, meta, ct and
+/// concatenation kinds; `None` for anything else (printed by type instead).
+fn typeof_text(nest: Option<&[u8]>) -> Option<String> {
+    let tlvs = udata_tlvs(nest?)?;
+    let etype = udata_u32(&tlvs, 0)?;
+    let data = udata_tlvs(tlvs.iter().find(|(t, _)| *t == 1)?.1)?;
+    match etype {
+        // payload: protocol description and template index (0: raw, not printed this way)
+        7 => {
+            let p = proto::from_desc_id(udata_u32(&data, 0)?)?;
+            let d = proto::desc(p);
+            let t = d
+                .templates
+                .get(usize::try_from(udata_u32(&data, 1)?).ok()?)?;
+            (!t.token.is_empty()).then(|| format!("{} {}", d.name, t.token))
+        }
+        9 => {
+            let k = udata_u32(&data, 0)?;
+            let m = proto::meta(k)?;
+            Some(if proto::meta_unqualified(k) {
+                m.token.to_string()
+            } else {
+                format!("meta {}", m.token)
+            })
+        }
+        12 => {
+            let c = proto::ct_key(udata_u32(&data, 0)?)?;
+            let dir = match udata_u32(&data, 1)? {
+                0 => "original ",
+                1 => "reply ",
+                _ => "",
+            };
+            Some(format!("ct {dir}{}", c.token))
+        }
+        13 => {
+            let parts = data
+                .iter()
+                .map(|(_, sub)| typeof_text(Some(sub)))
+                .collect::<Option<Vec<_>>>()?;
+            (!parts.is_empty()).then(|| parts.join(" . "))
+        }
+        _ => None,
+    }
+}
+
 fn print_set(set: &Set, t: &Table, opts: &PrintOptions, lossy: &mut Vec<String>) -> String {
     let mut b = String::new();
     let kw = if set.data.is_some() { "map" } else { "set" };
@@ -578,7 +691,32 @@ fn print_set(set: &Set, t: &Table, opts: &PrintOptions, lossy: &mut Vec<String>)
             format!(" : {}{name}", if interval { "interval " } else { "" })
         }
     };
-    let _ = writeln!(b, "\t\ttype {key}{data}");
+    // nft prints the expressions the set was declared with when its userdata has them.
+    let typed =
+        typeof_text(set.userdata.get(crate::netfilter::userdata::SET_KEY_TYPEOF)).and_then(|k| {
+            match &set.data {
+                Some(SetData::Value(_)) => {
+                    let d = typeof_text(
+                        set.userdata
+                            .get(crate::netfilter::userdata::SET_DATA_TYPEOF),
+                    )?;
+                    let interval = set.userdata.get_u32(6).unwrap_or(0) != 0;
+                    Some(format!(
+                        "{k} : {}{d}",
+                        if interval { "interval " } else { "" }
+                    ))
+                }
+                _ => Some(format!("{k}{data}")),
+            }
+        });
+    match typed {
+        Some(t) => {
+            let _ = writeln!(b, "\t\ttypeof {t}");
+        }
+        None => {
+            let _ = writeln!(b, "\t\ttype {key}{data}");
+        }
+    }
     let f = set.flags.bits();
     let mut fl = Vec::new();
     if f & 0x2 != 0 {
@@ -2503,6 +2641,9 @@ fn normalize(exprs: &[Expr]) -> Vec<Expr> {
                 Expr::Dynset(d) => {
                     d.set_id = None;
                 }
+                // The kernel dumps these defaults even when nft did not send them.
+                Expr::Hash(h) if h.offset == Some(0) => h.offset = None,
+                Expr::Socket(s) if s.level == Some(0) => s.level = None,
                 Expr::Objref(o) => {
                     if let ObjrefTarget::Map { set, set_id, .. } = &mut o.target {
                         *set_id = None;

@@ -799,8 +799,23 @@ impl Compiler<'_> {
                         }
                     }
                 }
-                ast::SetItem::Typeof { span, .. } => {
-                    return unsupported(*span, "typeof set declarations");
+                ast::SetItem::Typeof { key, data, span } => {
+                    s.key = Some(typeof_key(key, *span)?);
+                    key_set = true;
+                    match data {
+                        None if map => {
+                            return err(*span, "map definition does not specify mapping data type");
+                        }
+                        None => {}
+                        Some(d) => {
+                            let mut k = typeof_key(&d.exprs, *span)?;
+                            if d.interval {
+                                k.flags |= F_INTERVAL;
+                            }
+                            s.data = Some(k);
+                            s.flags |= SET_MAP;
+                        }
+                    }
                 }
                 ast::SetItem::Flags(fl) => {
                     let mut v = 0;
@@ -1849,10 +1864,34 @@ fn type_key(types: &[ast::Ident], span: Span) -> R<E> {
         let dt = Dt::of(info.id);
         parts.push(E::value(0, dt, dt.bo, dt.size, t.span));
     }
+    concat_key(parts, span)
+}
+
+/// The key (or map data) of a `typeof a . b` declaration: the selectors as nft's parser
+/// allocates them (datatype, length and byte order of their templates), concatenated.
+fn typeof_key(exprs: &[ast::Expr], span: Span) -> R<E> {
+    let mut parts = Vec::new();
+    for x in exprs {
+        let e = from_ast(x)?;
+        if !has_udata(&e) {
+            return err(
+                x.span,
+                format!(
+                    "primary expression type '{}' lacks typeof serialization",
+                    e.name()
+                ),
+            );
+        }
+        parts.push(e);
+    }
+    concat_key(parts, span)
+}
+
+/// One key expression, or the concatenation of several (`set_expr_evaluate_concat`).
+fn concat_key(mut parts: Vec<E>, span: Span) -> R<E> {
     if parts.len() == 1 {
         return Ok(parts.remove(0));
     }
-    // set_expr_evaluate_concat
     let mut ntype = 0;
     let mut size = 0;
     let mut field_len = Vec::new();

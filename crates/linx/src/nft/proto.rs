@@ -667,7 +667,6 @@ pub(crate) fn from_ast(p: linx_nft_syntax::ast::PayloadProto) -> P {
 }
 
 /// `proto_find_desc`.
-#[allow(dead_code)] // proto_find_desc: kept for the refused exthdr/osf paths
 pub(crate) fn from_desc_id(id: u32) -> Option<P> {
     Some(match id {
         1 => P::Ah,
