@@ -17,9 +17,30 @@ fuzz_target!(|data: &[u8]| {
         .map(|a| linx::netlink::wire::RawAttr::from_attr(&a))
         .collect();
     for kind in [
-        "veth", "bridge", "dummy", "macvlan", "macvtap", "ipvlan", "vlan", "vxlan", "bond", "vrf",
+        "veth",
+        "bridge",
+        "dummy",
+        "macvlan",
+        "macvtap",
+        "ipvlan",
+        "vlan",
+        "vxlan",
+        "bond",
+        "vrf",
         "tun",
+        "gre",
+        "gretap",
+        "ip6gre",
+        "ip6gretap",
+        "ipip",
+        "sit",
+        "ip6tnl",
+        "geneve",
+        "wireguard",
     ] {
-        let _ = linx::rtnl::kinds::LinkKind::decode(kind, &attrs);
+        let k = linx::rtnl::kinds::LinkKind::decode(kind, &attrs);
+        let mut b = linx::netlink::wire::MsgBuilder::new(16, 0);
+        k.encode_data(&mut b, &linx::rtnl::kinds::KindResolved::default());
+        let _ = b.finish();
     }
 });

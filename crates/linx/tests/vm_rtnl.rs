@@ -1,11 +1,24 @@
-//! VM tier: rtnetlink link kinds the host kernel lacks (dummy, vlan, ipvlan, bond, vrf, gre,
-//! bridge VLAN filtering), checked in the qemu guest of `cargo xtask vm-test` (Debian's kernel,
-//! drivers loaded on demand). Every test starts with [`linx_testkit::require_vm`].
+//! VM tier: rtnetlink link kinds the host kernel lacks (dummy, vlan, ipvlan, bond, vrf, the IP
+//! tunnels gre/gretap/ip6gre/ip6gretap/ipip/sit/ip6tnl/geneve, wireguard, macsec, bridge VLAN
+//! filtering), checked in the qemu guest of `cargo xtask vm-test` (Debian's kernel, drivers loaded
+//! on demand). Every test starts with [`linx_testkit::require_vm`].
+//!
+//! The tunnel tests are differential: what linx creates is read back by linx and by
+//! `ip -j -d link show`, and what `ip link add … type …` creates is decoded by linx; local,
+//! remote, TTL, keys, VNI, port and underlay must agree both ways. linx's side is its
+//! iproute2-compatible JSON, hence the `serde` feature (`cargo xtask vm-test` builds with all
+//! features).
+#![cfg(feature = "serde")]
+
+use std::net::{IpAddr, Ipv4Addr};
 
 use linx::netlink::wire::RawAttr;
 use linx::ns::NsTarget;
-use linx::rtnl::kinds::{Bond, BondMode, Bridge, IpvlanFlag, IpvlanMode, LinkKind, VlanProtocol};
-use linx::rtnl::{LinkChange, LinkFlags, LinkSpec, Rtnl};
+use linx::rtnl::kinds::{
+    Bond, BondMode, Bridge, Geneve, Gre, IpTunnel, IpvlanFlag, IpvlanMode, LinkKind, TunnelProto,
+    VlanProtocol,
+};
+use linx::rtnl::{Link, LinkChange, LinkFlags, LinkRef, LinkSpec, Rtnl};
 use linx_testkit::NetNs;
 
 fn fresh() -> (NetNs, Rtnl) {
@@ -193,43 +206,6 @@ fn vm_rt_14_vrf_with_its_table() {
 }
 
 #[test]
-fn vm_rt_13_gre_through_the_escape_hatch() {
-    if !linx_testkit::require_vm("the ip_gre driver") {
-        return;
-    }
-    let (ns, mut rtnl) = fresh();
-    // IFLA_GRE_LOCAL 6, IFLA_GRE_REMOTE 7, IFLA_GRE_TTL 8.
-    let data = vec![
-        RawAttr {
-            raw_type: 6,
-            payload: vec![192, 0, 2, 2],
-        },
-        RawAttr {
-            raw_type: 7,
-            payload: vec![192, 0, 2, 1],
-        },
-        RawAttr {
-            raw_type: 8,
-            payload: vec![64],
-        },
-    ];
-    let g = rtnl
-        .create_link(&LinkSpec::generic("gre1", "gre", data))
-        .unwrap();
-    assert_eq!(g.kind(), Some("gre"));
-    let Some(LinkKind::Generic { data, .. }) = g.kind_data() else {
-        panic!("gre is not modelled: raw")
-    };
-    assert!(
-        data.iter()
-            .any(|a| a.kind() == 7 && a.payload == [192, 0, 2, 1])
-    );
-    let text = ns.ip(&["-d", "link", "show", "gre1"]);
-    assert!(text.contains("remote 192.0.2.1 local 192.0.2.2"), "{text}");
-    rtnl.delete_link("gre1").unwrap();
-}
-
-#[test]
 fn vm_rt_06_bridge_vlan_filtering() {
     if !linx_testkit::require_vm("bridge VLAN filtering") {
         return;
@@ -248,4 +224,527 @@ fn vm_rt_06_bridge_vlan_filtering() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// `ip -j -d link show NAME`'s `linkinfo.info_data`.
+fn ip_info_data(ns: &NetNs, name: &str) -> serde_json::Value {
+    let v = ip_json(ns, &["-d", "link", "show", name]);
+    v[0]["linkinfo"]["info_data"].clone()
+}
+
+/// linx's own iproute2-style JSON (`linx::rtnl::link::ip_json`) of NAME's `info_data`.
+fn linx_info_data(rtnl: &mut Rtnl, name: &str) -> serde_json::Value {
+    let links = rtnl.links().unwrap();
+    let all = serde_json::to_value(linx::rtnl::link::ip_json(&links)).unwrap();
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ifname"] == name)
+        .unwrap_or_else(|| panic!("{name} in linx's dump"))["linkinfo"]["info_data"]
+        .clone()
+}
+
+/// Every key in `keys` is printed by iproute2 and linx's JSON view prints the same value.
+fn same_info_data(ns: &NetNs, rtnl: &mut Rtnl, name: &str, keys: &[&str]) -> serde_json::Value {
+    let theirs = ip_info_data(ns, name);
+    let ours = linx_info_data(rtnl, name);
+    for k in keys {
+        assert!(!theirs[k].is_null(), "{name}: ip prints {k}: {theirs}");
+        assert_eq!(ours[k], theirs[k], "{name}.{k}: linx {ours} / ip {theirs}");
+    }
+    theirs
+}
+
+/// An address as iproute2 prints a tunnel end (`any` when unspecified).
+fn end_text(a: Option<IpAddr>) -> String {
+    match a {
+        Some(a) if !a.is_unspecified() => a.to_string(),
+        _ => "any".into(),
+    }
+}
+
+/// A GRE key as iproute2 prints it (dotted quad).
+fn key_text(k: Option<u32>) -> String {
+    Ipv4Addr::from(k.expect("a key")).to_string()
+}
+
+fn gre_of(l: &Link) -> Gre {
+    match l.kind_data() {
+        Some(
+            LinkKind::Gre(g) | LinkKind::Gretap(g) | LinkKind::Ip6gre(g) | LinkKind::Ip6gretap(g),
+        ) => g,
+        other => panic!("{}: {other:?}", l.name),
+    }
+}
+
+fn iptun_of(l: &Link) -> IpTunnel {
+    match l.kind_data() {
+        Some(LinkKind::Ipip(t) | LinkKind::Sit(t) | LinkKind::Ip6tnl(t)) => t,
+        other => panic!("{}: {other:?}", l.name),
+    }
+}
+
+/// A decoded GRE-family link against `ip -j -d` (remote, local, ttl, keys, underlay).
+fn gre_matches_ip(ns: &NetNs, rtnl: &mut Rtnl, l: &Link, underlay: Option<&str>) -> Gre {
+    let g = gre_of(l);
+    let mut keys = vec!["remote", "local", "ttl"];
+    if g.input_key().is_some() {
+        keys.push("ikey");
+    }
+    if g.output_key().is_some() {
+        keys.push("okey");
+    }
+    if underlay.is_some() {
+        keys.push("link");
+    }
+    let t = same_info_data(ns, rtnl, &l.name, &keys);
+    assert_eq!(t["remote"], end_text(g.remote), "{}", l.name);
+    assert_eq!(t["local"], end_text(g.local), "{}", l.name);
+    assert_eq!(t["ttl"], u64::from(g.ttl.unwrap()), "{}", l.name);
+    if g.input_key().is_some() {
+        assert_eq!(t["ikey"], key_text(g.input_key()), "{}", l.name);
+    } else {
+        assert!(t["ikey"].is_null(), "{}: {t}", l.name);
+    }
+    if g.output_key().is_some() {
+        assert_eq!(t["okey"], key_text(g.output_key()), "{}", l.name);
+    } else {
+        assert!(t["okey"].is_null(), "{}: {t}", l.name);
+    }
+    match underlay {
+        Some(u) => {
+            assert_eq!(t["link"], u, "{}", l.name);
+            let index = rtnl.link_index(u).unwrap();
+            assert_eq!(g.underlay, Some(LinkRef::Index(index)));
+            assert_eq!(l.parent, Some(index), "IFLA_LINK follows the underlay");
+        }
+        None => assert!(t["link"].is_null(), "{}: {t}", l.name),
+    }
+    g
+}
+
+#[test]
+fn vm_rt_13_gre_family_typed_both_ways() {
+    if !linx_testkit::require_vm("the ip_gre and ip6_gre drivers") {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    rtnl.create_link(&LinkSpec::veth("v0", "v1")).unwrap();
+
+    // Created by linx, read back by linx and by iproute2.
+    let g1 = rtnl
+        .create_link(&LinkSpec::gre(
+            "g1",
+            Gre::new()
+                .local(ip("192.0.2.1"))
+                .remote(ip("192.0.2.2"))
+                .key(42)
+                .ttl(64)
+                .underlay("v0"),
+        ))
+        .unwrap();
+    assert_eq!(g1.kind(), Some("gre"));
+    let g = gre_matches_ip(&ns, &mut rtnl, &g1, Some("v0"));
+    assert_eq!(
+        (g.local, g.remote, g.ttl),
+        (Some(ip("192.0.2.1")), Some(ip("192.0.2.2")), Some(64))
+    );
+    assert_eq!((g.input_key(), g.output_key()), (Some(42), Some(42)));
+    assert_eq!(ip_info_data(&ns, "g1")["ikey"], "0.0.0.42");
+
+    let gt1 = rtnl
+        .create_link(&LinkSpec::gretap(
+            "gt1",
+            Gre::new()
+                .remote(ip("192.0.2.4"))
+                .ikey(7)
+                .okey(0x0102_0304)
+                .ttl(9)
+                .pmtudisc(true),
+        ))
+        .unwrap();
+    assert!(matches!(gt1.kind_data(), Some(LinkKind::Gretap(_))));
+    let g = gre_matches_ip(&ns, &mut rtnl, &gt1, None);
+    assert_eq!(
+        (g.input_key(), g.output_key()),
+        (Some(7), Some(0x0102_0304))
+    );
+    assert_eq!(ip_info_data(&ns, "gt1")["okey"], "1.2.3.4");
+    assert_eq!(
+        g.local,
+        Some(ip("0.0.0.0")),
+        "unset local reads back as any"
+    );
+
+    let g6 = rtnl
+        .create_link(&LinkSpec::ip6gre(
+            "g6",
+            Gre::new()
+                .local(ip("2001:db8::1"))
+                .remote(ip("2001:db8::2"))
+                .key(5)
+                .ttl(33)
+                .encap_limit(4)
+                .underlay("v0"),
+        ))
+        .unwrap();
+    let g = gre_matches_ip(&ns, &mut rtnl, &g6, Some("v0"));
+    assert_eq!(
+        (g.ttl, g.input_key(), g.encap_limit),
+        (Some(33), Some(5), Some(4))
+    );
+    same_info_data(&ns, &mut rtnl, "g6", &["encap_limit"]);
+
+    let gt6 = rtnl
+        .create_link(&LinkSpec::ip6gretap(
+            "gt6",
+            Gre::new().remote(ip("2001:db8::3")).ttl(64),
+        ))
+        .unwrap();
+    let g = gre_matches_ip(&ns, &mut rtnl, &gt6, None);
+    assert_eq!(g.remote, Some(ip("2001:db8::3")));
+    assert_eq!(g.input_key(), None);
+
+    // Created by iproute2, decoded by linx.
+    for cmd in [
+        "link add g2 type gre local 192.0.2.1 remote 192.0.2.3 ikey 1.2.3.4 okey 9 ttl 10 tos 0x10 dev v1",
+        "link add gt2 type gretap remote 192.0.2.5 key 77 nopmtudisc",
+        "link add g7 type ip6gre remote 2001:db8::7 local 2001:db8::8 key 123 hoplimit 20 dev v1",
+        "link add gt7 type ip6gretap remote 2001:db8::9 hoplimit 21",
+    ] {
+        let args: Vec<&str> = cmd.split(' ').collect();
+        ns.ip(&args);
+    }
+    let g2 = rtnl.link_by_name("g2").unwrap();
+    let g = gre_matches_ip(&ns, &mut rtnl, &g2, Some("v1"));
+    assert!(matches!(g2.kind_data(), Some(LinkKind::Gre(_))));
+    assert_eq!(
+        (g.local, g.remote, g.ttl, g.tos),
+        (
+            Some(ip("192.0.2.1")),
+            Some(ip("192.0.2.3")),
+            Some(10),
+            Some(0x10)
+        )
+    );
+    assert_eq!(
+        (g.input_key(), g.output_key()),
+        (Some(0x0102_0304), Some(9))
+    );
+    same_info_data(&ns, &mut rtnl, "g2", &["tos", "pmtudisc"]);
+    let gt2 = rtnl.link_by_name("gt2").unwrap();
+    let g = gre_matches_ip(&ns, &mut rtnl, &gt2, None);
+    assert!(matches!(gt2.kind_data(), Some(LinkKind::Gretap(_))));
+    assert_eq!((g.input_key(), g.pmtudisc), (Some(77), Some(false)));
+    same_info_data(&ns, &mut rtnl, "gt2", &["pmtudisc"]);
+    let g7 = rtnl.link_by_name("g7").unwrap();
+    let g = gre_matches_ip(&ns, &mut rtnl, &g7, Some("v1"));
+    assert!(matches!(g7.kind_data(), Some(LinkKind::Ip6gre(_))));
+    assert_eq!(
+        (g.local, g.remote, g.ttl, g.output_key()),
+        (
+            Some(ip("2001:db8::8")),
+            Some(ip("2001:db8::7")),
+            Some(20),
+            Some(123)
+        )
+    );
+    let gt7 = rtnl.link_by_name("gt7").unwrap();
+    let g = gre_matches_ip(&ns, &mut rtnl, &gt7, None);
+    assert!(matches!(gt7.kind_data(), Some(LinkKind::Ip6gretap(_))));
+    assert_eq!((g.remote, g.ttl), (Some(ip("2001:db8::9")), Some(21)));
+
+    // The outer family is checked before anything is sent; deletion by name.
+    let e = rtnl
+        .create_link(&LinkSpec::gre("bad", Gre::new().remote(ip("2001:db8::1"))))
+        .unwrap_err();
+    assert!(e.is_input(), "{e}");
+    for name in ["g1", "gt1", "g6", "gt6", "g2", "gt2", "g7", "gt7"] {
+        rtnl.delete_link(name).unwrap();
+        assert!(rtnl.link_by_name(name).is_err(), "{name} deleted");
+    }
+}
+
+#[test]
+fn vm_rt_13_ip_tunnels_typed_both_ways() {
+    if !linx_testkit::require_vm("the ipip, sit and ip6_tunnel drivers") {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    rtnl.create_link(&LinkSpec::veth("v0", "v1")).unwrap();
+    let check = |ns: &NetNs, rtnl: &mut Rtnl, name: &str, underlay: Option<&str>| -> IpTunnel {
+        let l = rtnl.link_by_name(name).unwrap();
+        let t = iptun_of(&l);
+        let mut keys = vec!["proto", "remote", "local", "ttl"];
+        if underlay.is_some() {
+            keys.push("link");
+        }
+        let theirs = same_info_data(ns, rtnl, name, &keys);
+        assert_eq!(theirs["remote"], end_text(t.remote), "{name}");
+        assert_eq!(theirs["local"], end_text(t.local), "{name}");
+        assert_eq!(theirs["ttl"], u64::from(t.ttl.unwrap()), "{name}");
+        assert_eq!(
+            theirs["proto"],
+            t.proto.unwrap().mode_name(l.kind().unwrap()),
+            "{name}"
+        );
+        match underlay {
+            Some(u) => {
+                assert_eq!(theirs["link"], u, "{name}");
+                assert_eq!(
+                    t.underlay,
+                    Some(LinkRef::Index(rtnl.link_index(u).unwrap()))
+                );
+            }
+            None => assert!(theirs["link"].is_null(), "{name}: {theirs}"),
+        }
+        t
+    };
+
+    // Created by linx.
+    let i1 = rtnl
+        .create_link(&LinkSpec::ipip(
+            "i1",
+            IpTunnel::new()
+                .local(ip("192.0.2.1"))
+                .remote(ip("192.0.2.5"))
+                .ttl(10)
+                .underlay("v0"),
+        ))
+        .unwrap();
+    assert!(matches!(i1.kind_data(), Some(LinkKind::Ipip(_))));
+    let t = check(&ns, &mut rtnl, "i1", Some("v0"));
+    assert_eq!((t.remote, t.ttl), (Some(ip("192.0.2.5")), Some(10)));
+    same_info_data(&ns, &mut rtnl, "i1", &["pmtudisc"]);
+    rtnl.create_link(&LinkSpec::sit(
+        "s1",
+        IpTunnel::new()
+            .local(ip("192.0.2.1"))
+            .remote(ip("192.0.2.6"))
+            .ttl(11)
+            .proto(TunnelProto::Ipv6),
+    ))
+    .unwrap();
+    let t = check(&ns, &mut rtnl, "s1", None);
+    assert_eq!((t.ttl, t.proto), (Some(11), Some(TunnelProto::Ipv6)));
+    rtnl.create_link(&LinkSpec::ip6tnl(
+        "t6",
+        IpTunnel::new()
+            .local(ip("2001:db8::1"))
+            .remote(ip("2001:db8::4"))
+            .ttl(12)
+            .proto(TunnelProto::Ipv4)
+            .encap_limit(4)
+            .underlay("v0"),
+    ))
+    .unwrap();
+    let t = check(&ns, &mut rtnl, "t6", Some("v0"));
+    assert_eq!(
+        (t.remote, t.ttl, t.proto, t.encap_limit),
+        (
+            Some(ip("2001:db8::4")),
+            Some(12),
+            Some(TunnelProto::Ipv4),
+            Some(4)
+        )
+    );
+    assert_eq!(ip_info_data(&ns, "t6")["proto"], "ipip6");
+    same_info_data(&ns, &mut rtnl, "t6", &["encap_limit"]);
+
+    // Created by iproute2.
+    for cmd in [
+        "link add i2 type ipip local 192.0.2.1 remote 192.0.2.15 ttl 20 dev v1",
+        "link add s2 type sit mode any remote 192.0.2.16 ttl 21",
+        "link add t7 type ip6tnl mode ip6ip6 local 2001:db8::1 remote 2001:db8::5 hoplimit 22 dev v1",
+    ] {
+        let args: Vec<&str> = cmd.split(' ').collect();
+        ns.ip(&args);
+    }
+    let t = check(&ns, &mut rtnl, "i2", Some("v1"));
+    assert_eq!(
+        (t.local, t.remote, t.ttl),
+        (Some(ip("192.0.2.1")), Some(ip("192.0.2.15")), Some(20))
+    );
+    let t = check(&ns, &mut rtnl, "s2", None);
+    assert_eq!(
+        (t.remote, t.proto),
+        (Some(ip("192.0.2.16")), Some(TunnelProto::Any))
+    );
+    assert!(
+        t.other
+            .iter()
+            .any(|a| a.kind() == linx::rtnl::kinds::iptun::SIXRD_PREFIX),
+        "sit's 6rd prefix stays raw: {t:?}"
+    );
+    let t = check(&ns, &mut rtnl, "t7", Some("v1"));
+    assert_eq!((t.ttl, t.proto), (Some(22), Some(TunnelProto::Ipv6)));
+    assert!(matches!(
+        rtnl.link_by_name("t7").unwrap().kind_data(),
+        Some(LinkKind::Ip6tnl(_))
+    ));
+
+    let e = rtnl
+        .create_link(&LinkSpec::ip6tnl(
+            "bad",
+            IpTunnel::new().remote(ip("192.0.2.1")),
+        ))
+        .unwrap_err();
+    assert!(e.is_input(), "{e}");
+    for name in ["i1", "s1", "t6", "i2", "s2", "t7"] {
+        rtnl.delete_link(name).unwrap();
+        assert!(rtnl.link_by_name(name).is_err(), "{name} deleted");
+    }
+}
+
+#[test]
+fn vm_rt_13_geneve_typed_both_ways() {
+    if !linx_testkit::require_vm("the geneve driver") {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    let geneve_of = |l: &Link| match l.kind_data() {
+        Some(LinkKind::Geneve(g)) => g,
+        other => panic!("{}: {other:?}", l.name),
+    };
+    let gn1 = rtnl
+        .create_link(&LinkSpec::geneve(
+            "gn1",
+            Geneve::new(100).remote(ip("192.0.2.7")).ttl(13).port(6082),
+        ))
+        .unwrap();
+    let g = geneve_of(&gn1);
+    assert_eq!(
+        (g.vni, g.remote, g.ttl, g.port),
+        (Some(100), Some(ip("192.0.2.7")), Some(13), Some(6082))
+    );
+    let t = same_info_data(&ns, &mut rtnl, "gn1", &["id", "remote", "ttl", "port"]);
+    assert_eq!(
+        (t["id"].as_u64(), t["port"].as_u64()),
+        (Some(100), Some(6082))
+    );
+    let gn2 = rtnl
+        .create_link(&LinkSpec::geneve(
+            "gn2",
+            Geneve::new(101).remote(ip("2001:db8::9")),
+        ))
+        .unwrap();
+    let g = geneve_of(&gn2);
+    assert_eq!(g.port, Some(6081), "the kernel's default port");
+    let t = same_info_data(&ns, &mut rtnl, "gn2", &["id", "remote6", "port"]);
+    assert_eq!(t["remote6"], "2001:db8::9");
+    let ext = rtnl
+        .create_link(&LinkSpec::geneve("gnx", Geneve::external().port(7000)))
+        .unwrap();
+    assert!(geneve_of(&ext).external);
+    assert_eq!(ip_info_data(&ns, "gnx")["external"], true);
+
+    ns.ip(&[
+        "link",
+        "add",
+        "gn3",
+        "type",
+        "geneve",
+        "id",
+        "200",
+        "remote",
+        "192.0.2.8",
+        "ttl",
+        "5",
+        "dstport",
+        "7001",
+    ]);
+    let g = geneve_of(&rtnl.link_by_name("gn3").unwrap());
+    assert_eq!(
+        (g.vni, g.remote, g.ttl, g.port),
+        (Some(200), Some(ip("192.0.2.8")), Some(5), Some(7001))
+    );
+    same_info_data(&ns, &mut rtnl, "gn3", &["id", "remote", "ttl", "port"]);
+    assert!(
+        rtnl.create_link(&LinkSpec::geneve("bad", Geneve::new(1 << 24)))
+            .unwrap_err()
+            .is_input()
+    );
+    for name in ["gn1", "gn2", "gnx", "gn3"] {
+        rtnl.delete_link(name).unwrap();
+    }
+}
+
+#[test]
+fn vm_rt_14_wireguard_create_and_delete() {
+    if !linx_testkit::require_vm("the wireguard driver") {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    let wg = rtnl
+        .create_link(&LinkSpec::wireguard("wg0").mtu(1380))
+        .unwrap();
+    assert_eq!(wg.kind(), Some("wireguard"));
+    assert_eq!(wg.kind_data(), Some(LinkKind::Wireguard));
+    assert_eq!(wg.mtu, Some(1380));
+    let t = ip_json(&ns, &["-d", "link", "show", "wg0"]);
+    assert_eq!(t[0]["linkinfo"]["info_kind"], "wireguard");
+    assert_eq!(t[0]["mtu"], 1380);
+    rtnl.set_up("wg0").unwrap();
+    assert!(rtnl.link_by_name("wg0").unwrap().is_up());
+    rtnl.delete_link("wg0").unwrap();
+    assert!(rtnl.link_by_name("wg0").is_err());
+    // Created by iproute2, decoded by linx.
+    ns.ip(&["link", "add", "wg1", "type", "wireguard"]);
+    assert_eq!(
+        rtnl.link_by_name("wg1").unwrap().kind_data(),
+        Some(LinkKind::Wireguard)
+    );
+    rtnl.delete_link("wg1").unwrap();
+}
+
+#[test]
+fn vm_rt_14_any_kind_through_raw_kind_data() {
+    if !linx_testkit::require_vm("the ipvlan and macsec drivers") {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    rtnl.create_link(&LinkSpec::veth("v0", "v1")).unwrap();
+    // A modelled kind sent raw (IFLA_IPVLAN_MODE 1 = l2 as a u16) decodes typed: the kind string
+    // picks the decoder, not the way the link was created.
+    let raw = LinkSpec::generic(
+        "ipr0",
+        "ipvlan",
+        vec![RawAttr {
+            raw_type: 1,
+            payload: 0u16.to_ne_bytes().to_vec(),
+        }],
+    )
+    .parent("v0");
+    let l = rtnl.create_link(&raw).unwrap();
+    match l.kind_data() {
+        Some(LinkKind::Ipvlan(x)) => assert_eq!(x.mode, Some(IpvlanMode::L2)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ip_info_data(&ns, "ipr0")["mode"], "l2");
+    // A kind linx does not model (macsec): created through the escape hatch with no data; its
+    // kind data comes back raw and nothing else about the link is lost (RT-17). (On v1: v0's
+    // receive handler belongs to the ipvlan port now.)
+    let m = rtnl
+        .create_link(&LinkSpec::generic("ms0", "macsec", Vec::new()).parent("v1"))
+        .unwrap();
+    assert_eq!(m.kind(), Some("macsec"));
+    let Some(LinkKind::Generic { kind, data }) = m.kind_data() else {
+        panic!("macsec is not modelled: {:?}", m.kind_data())
+    };
+    assert_eq!(kind, "macsec");
+    assert!(
+        !data.is_empty(),
+        "the kernel reports IFLA_MACSEC_* attributes"
+    );
+    let t = ip_json(&ns, &["-d", "link", "show", "ms0"]);
+    assert_eq!(t[0]["linkinfo"]["info_kind"], "macsec");
+    rtnl.set_link("ms0", &LinkChange::new().name("ms1").up(true))
+        .unwrap();
+    assert!(rtnl.link_by_name("ms1").unwrap().is_up());
+    rtnl.delete_link("ms1").unwrap();
+    rtnl.delete_link("ipr0").unwrap();
 }

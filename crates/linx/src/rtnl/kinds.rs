@@ -1,5 +1,6 @@
 //! Typed link kinds: the `IFLA_INFO_DATA` of veth, bridge, macvlan/macvtap, ipvlan/ipvtap, vlan,
-//! vxlan, bond, vrf and tun links, with a raw escape hatch ([`LinkKind::Generic`]) for every other
+//! vxlan, bond, vrf, tun, the IP tunnels (gre, gretap, ip6gre, ip6gretap, ipip, sit, ip6tnl,
+//! geneve) and wireguard links, with a raw escape hatch ([`LinkKind::Generic`]) for every other
 //! kind.
 //!
 //! The same [`LinkKind`] value describes a link to create ([`LinkSpec`](super::link::LinkSpec)) and
@@ -10,7 +11,8 @@
 //!
 //! Layout facts that differ between kinds (see the kernel's `include/uapi/linux/if_link.h`):
 //! macvlan's mode is a `u32`, ipvlan's a `u16`; the vxlan port is big-endian; the veth peer is a
-//! complete nested `ifinfomsg` message.
+//! complete nested `ifinfomsg` message. The tunnel kinds' own facts are in [`Gre`], [`IpTunnel`]
+//! and [`Geneve`].
 
 use std::net::IpAddr;
 
@@ -22,6 +24,11 @@ use crate::types::Mac;
 
 use super::common::{input, nested_payload};
 use super::link::{IFINFOMSG_LEN, LinkRef, ifla};
+pub use super::tunnel::{Geneve, Gre, IpTunnel, TunnelProto, geneve, gre, iptun};
+use super::tunnel::{
+    Outer, decode_geneve, decode_gre, decode_iptun, encode_geneve, encode_gre, encode_iptun,
+    geneve_name, gre_name, iptun_name, validate_geneve, validate_gre, validate_iptun,
+};
 
 /// `VETH_INFO_PEER`.
 pub const VETH_INFO_PEER: u16 = 1;
@@ -757,8 +764,28 @@ pub enum LinkKind {
     Vrf(Vrf),
     /// `tun` (decode only: create tun/tap links with [`TunSpec`](super::link::TunSpec)).
     Tun(TunInfo),
+    /// `gre`: GRE over IPv4, carrying IP (layer 3).
+    Gre(Gre),
+    /// `gretap`: GRE over IPv4, carrying Ethernet (layer 2).
+    Gretap(Gre),
+    /// `ip6gre`: GRE over IPv6, carrying IP.
+    Ip6gre(Gre),
+    /// `ip6gretap`: GRE over IPv6, carrying Ethernet.
+    Ip6gretap(Gre),
+    /// `ipip`: IPv4 (or MPLS) over IPv4.
+    Ipip(IpTunnel),
+    /// `sit`: IPv6 (or IPv4, MPLS) over IPv4.
+    Sit(IpTunnel),
+    /// `ip6tnl`: IPv4 or IPv6 over IPv6.
+    Ip6tnl(IpTunnel),
+    /// `geneve`: Ethernet over UDP.
+    Geneve(Geneve),
+    /// `wireguard`: created and deleted here with no kind data; keys and peers are configured
+    /// over the `wireguard` generic netlink family (e.g. with `wg(8)`), which linx does not
+    /// wrap.
+    Wireguard,
     /// Any kind, with raw `IFLA_INFO_DATA` attributes: the escape hatch for kinds linx does not
-    /// model (`ifb`, `gre`, `geneve`, `wireguard` …) and the fallback of decoding.
+    /// model (`ifb`, `macsec`, `netkit`, `erspan` …) and the fallback of decoding.
     Generic {
         /// `IFLA_INFO_KIND`.
         kind: String,
@@ -771,7 +798,7 @@ pub enum LinkKind {
 /// so the encoder stays pure).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KindResolved {
-    /// The vxlan underlay device's index.
+    /// The underlay device's index (vxlan and the IP tunnels; see [`LinkKind::underlay`]).
     pub underlay: Option<u32>,
     /// A veth peer's namespace fd (`IFLA_NET_NS_FD`).
     pub peer_netns_fd: Option<i32>,
@@ -802,7 +829,31 @@ impl LinkKind {
             LinkKind::Bond(_) => "bond",
             LinkKind::Vrf(_) => "vrf",
             LinkKind::Tun(_) => "tun",
+            LinkKind::Gre(_) => "gre",
+            LinkKind::Gretap(_) => "gretap",
+            LinkKind::Ip6gre(_) => "ip6gre",
+            LinkKind::Ip6gretap(_) => "ip6gretap",
+            LinkKind::Ipip(_) => "ipip",
+            LinkKind::Sit(_) => "sit",
+            LinkKind::Ip6tnl(_) => "ip6tnl",
+            LinkKind::Geneve(_) => "geneve",
+            LinkKind::Wireguard => "wireguard",
             LinkKind::Generic { kind, .. } => kind,
+        }
+    }
+
+    /// The underlay device a vxlan or IP tunnel is bound to (`IFLA_VXLAN_LINK`,
+    /// `IFLA_GRE_LINK`, `IFLA_IPTUN_LINK`); [`Rtnl::create_link`](super::Rtnl::create_link)
+    /// resolves a name to its index into [`KindResolved::underlay`].
+    pub fn underlay(&self) -> Option<&LinkRef> {
+        match self {
+            LinkKind::Vxlan(x) => x.underlay.as_ref(),
+            LinkKind::Gre(x)
+            | LinkKind::Gretap(x)
+            | LinkKind::Ip6gre(x)
+            | LinkKind::Ip6gretap(x) => x.underlay.as_ref(),
+            LinkKind::Ipip(x) | LinkKind::Sit(x) | LinkKind::Ip6tnl(x) => x.underlay.as_ref(),
+            _ => None,
         }
     }
 
@@ -830,13 +881,22 @@ impl LinkKind {
             "bond" => decode_bond(data).map(LinkKind::Bond),
             "vrf" => decode_vrf(data).map(LinkKind::Vrf),
             "tun" => decode_tun(data).map(LinkKind::Tun),
+            "gre" => decode_gre(Outer::V4, data).map(LinkKind::Gre),
+            "gretap" => decode_gre(Outer::V4, data).map(LinkKind::Gretap),
+            "ip6gre" => decode_gre(Outer::V6, data).map(LinkKind::Ip6gre),
+            "ip6gretap" => decode_gre(Outer::V6, data).map(LinkKind::Ip6gretap),
+            "ipip" => decode_iptun(kind, Outer::V4, data).map(LinkKind::Ipip),
+            "sit" => decode_iptun(kind, Outer::V4, data).map(LinkKind::Sit),
+            "ip6tnl" => decode_iptun(kind, Outer::V6, data).map(LinkKind::Ip6tnl),
+            "geneve" => decode_geneve(data).map(LinkKind::Geneve),
+            "wireguard" if data.is_empty() => Ok(LinkKind::Wireguard),
             _ => return LinkKind::generic(kind, data.to_vec()),
         };
         typed.unwrap_or_else(|_| LinkKind::generic(kind, data.to_vec()))
     }
 
     /// Checks the options before anything is sent (VLAN id range, VNI range, required vxlan
-    /// port, names of a veth peer, vrf table).
+    /// port, names of a veth peer, vrf table, tunnel address families and geneve VNI).
     ///
     /// # Errors
     /// Input errors naming the value.
@@ -888,6 +948,13 @@ impl LinkKind {
                     "a vrf needs a table id above 0",
                 ));
             }
+            LinkKind::Gre(g) | LinkKind::Gretap(g) => validate_gre(self.kind_name(), Outer::V4, g)?,
+            LinkKind::Ip6gre(g) | LinkKind::Ip6gretap(g) => {
+                validate_gre(self.kind_name(), Outer::V6, g)?;
+            }
+            LinkKind::Ipip(t) | LinkKind::Sit(t) => validate_iptun(self.kind_name(), Outer::V4, t)?,
+            LinkKind::Ip6tnl(t) => validate_iptun(self.kind_name(), Outer::V6, t)?,
+            LinkKind::Geneve(g) => validate_geneve(g)?,
             LinkKind::Generic { kind, .. } if kind.is_empty() || kind.contains('\0') => {
                 return Err(input("link kind", kind.as_str(), "empty or contains NUL"));
             }
@@ -958,11 +1025,18 @@ impl LinkKind {
                 }
                 raw_all(b, &x.other);
             }
-            LinkKind::Dummy | LinkKind::Tun(_) => {
-                if let LinkKind::Tun(t) = self {
-                    encode_tun(b, t);
-                }
+            LinkKind::Dummy | LinkKind::Wireguard => {}
+            LinkKind::Tun(t) => encode_tun(b, t),
+            LinkKind::Gre(g)
+            | LinkKind::Gretap(g)
+            | LinkKind::Ip6gre(g)
+            | LinkKind::Ip6gretap(g) => {
+                encode_gre(b, g, r.underlay);
             }
+            LinkKind::Ipip(t) | LinkKind::Sit(t) | LinkKind::Ip6tnl(t) => {
+                encode_iptun(b, self.kind_name(), t, r.underlay);
+            }
+            LinkKind::Geneve(g) => encode_geneve(b, g),
             LinkKind::Macvlan(x) | LinkKind::Macvtap(x) => {
                 if let Some(m) = x.mode {
                     b.attr_u32(macvlan::MODE, m.to_raw());
@@ -1094,6 +1168,11 @@ impl LinkKind {
                 "bond" => |p| super::link::link_path_name(p, bond_name),
                 "veth" => |p| super::link::link_path_name(p, veth_name),
                 "vrf" => |p| super::link::link_path_name(p, vrf_name),
+                "gre" | "gretap" | "ip6gre" | "ip6gretap" | "erspan" | "ip6erspan" => {
+                    |p| super::link::link_path_name(p, gre_name)
+                }
+                "ipip" | "sit" | "ip6tnl" => |p| super::link::link_path_name(p, iptun_name),
+                "geneve" => |p| super::link::link_path_name(p, geneve_name),
                 _ => super::link::attr_path_name,
             };
         }
@@ -1110,6 +1189,14 @@ impl LinkKind {
             LinkKind::Bond(_) => |p| super::link::link_path_name(p, bond_name),
             LinkKind::Veth(_) => |p| super::link::link_path_name(p, veth_name),
             LinkKind::Vrf(_) => |p| super::link::link_path_name(p, vrf_name),
+            LinkKind::Gre(_)
+            | LinkKind::Gretap(_)
+            | LinkKind::Ip6gre(_)
+            | LinkKind::Ip6gretap(_) => |p| super::link::link_path_name(p, gre_name),
+            LinkKind::Ipip(_) | LinkKind::Sit(_) | LinkKind::Ip6tnl(_) => {
+                |p| super::link::link_path_name(p, iptun_name)
+            }
+            LinkKind::Geneve(_) => |p| super::link::link_path_name(p, geneve_name),
             _ => super::link::attr_path_name,
         }
     }
@@ -1535,8 +1622,8 @@ mod tests {
             payload: vec![1, 2, 3],
         }];
         assert_eq!(
-            LinkKind::decode("gre", &data),
-            LinkKind::generic("gre", data.clone())
+            LinkKind::decode("macsec", &data),
+            LinkKind::generic("macsec", data.clone())
         );
         // A macvlan mode of 3 bytes does not decode as macvlan: raw fallback, nothing lost.
         let bad = vec![RawAttr {

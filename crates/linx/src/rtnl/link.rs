@@ -15,8 +15,8 @@ use crate::types::Mac;
 
 use super::common::{check_ifname, input};
 use super::kinds::{
-    Bond, BondMode, Bridge, Ipvlan, IpvlanMode, KindResolved, LinkKind, Macvlan, MacvlanMode, Veth,
-    VethPeer, Vlan, Vrf, Vxlan,
+    Bond, BondMode, Bridge, Geneve, Gre, IpTunnel, Ipvlan, IpvlanMode, KindResolved, LinkKind,
+    Macvlan, MacvlanMode, Veth, VethPeer, Vlan, Vrf, Vxlan,
 };
 use super::{RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, Rtnl};
 
@@ -937,6 +937,130 @@ impl LinkSpec {
         )
     }
 
+    /// A `gre` tunnel (GRE over IPv4 carrying IP), see [`Gre`]. The kernel driver is `ip_gre`.
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::Gre;
+    /// let spec = LinkSpec::gre(
+    ///     "gre1",
+    ///     Gre::new().remote("192.0.2.2".parse().unwrap()).key(42).underlay("eth0"),
+    /// );
+    /// assert_eq!(spec.kind.kind_name(), "gre");
+    /// // The outer family is checked before anything is sent.
+    /// let v6 = LinkSpec::gre("gre2", Gre::new().remote("2001:db8::2".parse().unwrap()));
+    /// assert!(v6.validate().unwrap_err().is_input());
+    /// ```
+    pub fn gre(name: &str, options: Gre) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Gre(options))
+    }
+
+    /// A `gretap` tunnel (GRE over IPv4 carrying Ethernet frames), see [`Gre`].
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::Gre;
+    /// let spec = LinkSpec::gretap("gt0", Gre::new().remote("192.0.2.2".parse().unwrap()));
+    /// assert_eq!(spec.kind.kind_name(), "gretap");
+    /// ```
+    pub fn gretap(name: &str, options: Gre) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Gretap(options))
+    }
+
+    /// An `ip6gre` tunnel (GRE over IPv6 carrying IP), see [`Gre`]. The kernel driver is
+    /// `ip6_gre`.
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::Gre;
+    /// let spec = LinkSpec::ip6gre("g6", Gre::new().remote("2001:db8::2".parse().unwrap()).ttl(33));
+    /// spec.validate()?;
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn ip6gre(name: &str, options: Gre) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Ip6gre(options))
+    }
+
+    /// An `ip6gretap` tunnel (GRE over IPv6 carrying Ethernet frames), see [`Gre`].
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::Gre;
+    /// let spec = LinkSpec::ip6gretap("gt6", Gre::new().remote("2001:db8::3".parse().unwrap()));
+    /// assert_eq!(spec.kind.kind_name(), "ip6gretap");
+    /// ```
+    pub fn ip6gretap(name: &str, options: Gre) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Ip6gretap(options))
+    }
+
+    /// An `ipip` tunnel (IPv4 over IPv4), see [`IpTunnel`]. The kernel driver is `ipip`.
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::IpTunnel;
+    /// let spec = LinkSpec::ipip("ipip1", IpTunnel::new().remote("192.0.2.5".parse().unwrap()).ttl(10));
+    /// spec.validate()?;
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn ipip(name: &str, options: IpTunnel) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Ipip(options))
+    }
+
+    /// A `sit` tunnel (IPv6 over IPv4), see [`IpTunnel`]. The kernel driver is `sit`.
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::IpTunnel;
+    /// let spec = LinkSpec::sit("sit1", IpTunnel::new().remote("192.0.2.6".parse().unwrap()));
+    /// assert_eq!(spec.kind.kind_name(), "sit");
+    /// ```
+    pub fn sit(name: &str, options: IpTunnel) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Sit(options))
+    }
+
+    /// An `ip6tnl` tunnel (IPv4 or IPv6 over IPv6), see [`IpTunnel`]. The kernel driver is
+    /// `ip6_tunnel`.
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::IpTunnel;
+    /// let spec = LinkSpec::ip6tnl("t6", IpTunnel::new().remote("2001:db8::4".parse().unwrap()));
+    /// spec.validate()?;
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn ip6tnl(name: &str, options: IpTunnel) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Ip6tnl(options))
+    }
+
+    /// A `geneve` link (Ethernet over UDP), see [`Geneve`]. The kernel driver is `geneve`.
+    ///
+    /// ```
+    /// use linx::rtnl::LinkSpec;
+    /// use linx::rtnl::kinds::Geneve;
+    /// let spec = LinkSpec::geneve("gnv0", Geneve::new(100).remote("192.0.2.7".parse().unwrap()));
+    /// spec.validate()?;
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn geneve(name: &str, options: Geneve) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Geneve(options))
+    }
+
+    /// A `wireguard` link (no kind data). Creation and deletion go through rtnetlink; keys and
+    /// peers are configured over the `wireguard` generic netlink family (e.g. with `wg(8)`),
+    /// which linx does not wrap. The kernel driver is `wireguard`.
+    ///
+    /// ```no_run
+    /// use linx::rtnl::{LinkSpec, Rtnl};
+    /// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+    /// let wg = rtnl.create_link(&LinkSpec::wireguard("wg0"))?;
+    /// assert_eq!(wg.kind(), Some("wireguard"));
+    /// rtnl.delete_link("wg0")?;
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn wireguard(name: &str) -> LinkSpec {
+        LinkSpec::new(name, LinkKind::Wireguard)
+    }
+
     /// Any kind with raw `IFLA_INFO_DATA` attributes (the escape hatch).
     pub fn generic(name: &str, kind: &str, data: Vec<RawAttr>) -> LinkSpec {
         LinkSpec::new(name, LinkKind::generic(kind, data))
@@ -1641,7 +1765,7 @@ impl Rtnl {
     /// kernel reports it (from the kernel's echo, or a follow-up get by name — in the link's
     /// target namespace when [`LinkSpec::netns`] is set).
     ///
-    /// Names of master, parent and vxlan underlay are resolved first (an unknown one gives
+    /// Names of master, parent and the underlay of a vxlan or IP tunnel are resolved first (an unknown one gives
     /// `ENODEV` with context `no such parent interface "x"`); namespace targets are opened as fds.
     ///
     /// # Errors
@@ -1657,9 +1781,7 @@ impl Rtnl {
         if let Some(p) = &spec.parent {
             r.parent = Some(self.resolve(p, "parent interface")?);
         }
-        if let LinkKind::Vxlan(v) = &spec.kind
-            && let Some(u) = &v.underlay
-        {
+        if let Some(u) = spec.kind.underlay() {
             r.kind.underlay = Some(self.resolve(u, "underlay interface")?);
         }
         let netns_fd = spec
@@ -2047,6 +2169,7 @@ mod ip_json {
                     super::LinkKind::Generic { .. }
                         | super::LinkKind::Veth(_)
                         | super::LinkKind::Dummy
+                        | super::LinkKind::Wireguard
                 ) {
                     m.serialize_entry("info_data", &InfoDataJson(&data, self.1))?;
                 }
@@ -2154,6 +2277,67 @@ mod ip_json {
                         m.serialize_entry("table", &t)?;
                     }
                 }
+                K::Gre(x) | K::Gretap(x) | K::Ip6gre(x) | K::Ip6gretap(x) => {
+                    let v4 = matches!(self.0, K::Gre(_) | K::Gretap(_));
+                    tunnel_ends(&mut m, x.remote, x.local, x.underlay.as_ref(), self.1)?;
+                    if let Some(t) = x.ttl {
+                        m.serialize_entry("ttl", &t)?;
+                    }
+                    if v4 {
+                        tunnel_tos(&mut m, x.tos)?;
+                        if let Some(p) = x.pmtudisc {
+                            m.serialize_entry("pmtudisc", &p)?;
+                        }
+                    } else {
+                        encap_limit(&mut m, x.encap_limit, x.flags)?;
+                    }
+                    if let Some(k) = x.input_key() {
+                        m.serialize_entry("ikey", &std::net::Ipv4Addr::from(k).to_string())?;
+                    }
+                    if let Some(k) = x.output_key() {
+                        m.serialize_entry("okey", &std::net::Ipv4Addr::from(k).to_string())?;
+                    }
+                }
+                K::Ipip(x) | K::Sit(x) | K::Ip6tnl(x) => {
+                    if let Some(p) = x.proto {
+                        m.serialize_entry("proto", &p.mode_name(self.0.kind_name()))?;
+                    }
+                    tunnel_ends(&mut m, x.remote, x.local, x.underlay.as_ref(), self.1)?;
+                    if let Some(t) = x.ttl {
+                        m.serialize_entry("ttl", &t)?;
+                    }
+                    if matches!(self.0, K::Ip6tnl(_)) {
+                        encap_limit(&mut m, x.encap_limit, x.flags)?;
+                    } else {
+                        tunnel_tos(&mut m, x.tos)?;
+                        if let Some(p) = x.pmtudisc {
+                            m.serialize_entry("pmtudisc", &p)?;
+                        }
+                    }
+                }
+                K::Geneve(x) => {
+                    if let Some(v) = x.vni {
+                        m.serialize_entry("id", &v)?;
+                    }
+                    match x.remote {
+                        Some(r @ std::net::IpAddr::V4(_)) => {
+                            m.serialize_entry("remote", &r.to_string())?;
+                        }
+                        Some(r @ std::net::IpAddr::V6(_)) => {
+                            m.serialize_entry("remote6", &r.to_string())?;
+                        }
+                        None => {}
+                    }
+                    if let Some(t) = x.ttl {
+                        m.serialize_entry("ttl", &t)?;
+                    }
+                    if let Some(p) = x.port {
+                        m.serialize_entry("port", &p)?;
+                    }
+                    if let Some(c) = x.udp_csum {
+                        m.serialize_entry("udp_csum", &c)?;
+                    }
+                }
                 K::Tun(x) => {
                     if let Some(t) = x.tun_type {
                         m.serialize_entry("type", if t == 2 { "tap" } else { "tun" })?;
@@ -2172,6 +2356,62 @@ mod ip_json {
                 _ => {}
             }
             m.end()
+        }
+    }
+
+    /// `remote`, `local` (`any` when unspecified) and `link` (the underlay's name), as iproute2
+    /// prints tunnels.
+    fn tunnel_ends<M: SerializeMap>(
+        m: &mut M,
+        remote: Option<std::net::IpAddr>,
+        local: Option<std::net::IpAddr>,
+        underlay: Option<&super::LinkRef>,
+        all: &[Link],
+    ) -> Result<(), M::Error> {
+        let text = |a: std::net::IpAddr| {
+            if a.is_unspecified() {
+                "any".to_owned()
+            } else {
+                a.to_string()
+            }
+        };
+        if let Some(r) = remote {
+            m.serialize_entry("remote", &text(r))?;
+        }
+        if let Some(l) = local {
+            m.serialize_entry("local", &text(l))?;
+        }
+        if let Some(super::LinkRef::Index(i)) = underlay
+            && *i != 0
+            && let Some(l) = all.iter().find(|l| l.index == *i)
+        {
+            m.serialize_entry("link", &l.name)?;
+        }
+        Ok(())
+    }
+
+    /// `tos` as iproute2 prints it for IPv4 tunnels: nothing for 0, `inherit` for 1, hex
+    /// otherwise.
+    fn tunnel_tos<M: SerializeMap>(m: &mut M, tos: Option<u8>) -> Result<(), M::Error> {
+        match tos {
+            None | Some(0) => Ok(()),
+            Some(1) => m.serialize_entry("tos", "inherit"),
+            Some(t) => m.serialize_entry("tos", &format!("{t:#x}")),
+        }
+    }
+
+    /// `encap_limit` of IPv6 tunnels: `none` when `IP6_TNL_F_IGN_ENCAP_LIMIT` (1) is set.
+    fn encap_limit<M: SerializeMap>(
+        m: &mut M,
+        limit: Option<u8>,
+        flags: Option<u32>,
+    ) -> Result<(), M::Error> {
+        if flags.is_some_and(|f| f & 1 != 0) {
+            m.serialize_entry("encap_limit", "none")
+        } else if let Some(l) = limit {
+            m.serialize_entry("encap_limit", &l)
+        } else {
+            Ok(())
         }
     }
 

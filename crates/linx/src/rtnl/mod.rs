@@ -30,6 +30,7 @@ pub mod nexthop;
 pub mod route;
 pub mod rule;
 pub mod stats;
+mod tunnel;
 
 use crate::error::{Error, OsError, Result, Subsystem};
 use crate::netlink::{DEFAULT_DUMP_RETRIES, NetlinkSocket, Protocol, Request};
