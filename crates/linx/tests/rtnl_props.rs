@@ -1,5 +1,5 @@
 //! Unit tier: property tests of the rtnetlink codecs — no decoder panics on any input, and
-//! encode → decode round trips (spec scenario 4; RT-02, RT-13, RT-20, RT-24, RT-31, RT-33, RT-34).
+//! encode → decode round trips (spec scenario 4; RT-02, RT-13, RT-20, RT-24, RT-31, RT-33, RT-34, RT-35).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -10,6 +10,7 @@ use linx::rtnl::kinds::{
 };
 use linx::rtnl::monitor::decode_event;
 use linx::rtnl::nexthop::GroupMember;
+use linx::rtnl::stats::{AfStats, Xstats, bond_xstats, bridge_xstats};
 use linx::rtnl::{
     Address, AddressSpec, HopSpec, Link, Link64, LinkStats, NeighSpec, Neighbour, Nexthop,
     NexthopSpec, NudState, Route, RouteSpec, Rule, RuleSpec,
@@ -72,6 +73,14 @@ fn decode_all(p: &[u8]) {
     let _ = Nexthop::decode(p);
     let _ = LinkStats::decode(p);
     let _ = Link64::decode(p);
+    // The extended and per-family statistics decoders, on the bytes as one entry's payload.
+    for t in [1u16, 2, 3, 28] {
+        let a = RawAttr {
+            raw_type: t,
+            payload: p.to_vec(),
+        };
+        let _ = (Xstats::decode(&a), AfStats::decode(&a));
+    }
     for t in [16u16, 17, 20, 21, 24, 25, 28, 29, 32, 33, 88, 92, 104, 105] {
         let _ = decode_event(t, p);
     }
@@ -325,6 +334,56 @@ proptest! {
             let bytes = b.finish().unwrap();
             let attrs: Vec<RawAttr> = wire::attrs(&bytes[16..]).map(|a| RawAttr::from_attr(&a.unwrap())).collect();
             prop_assert_eq!(LinkKind::decode(k.kind_name(), &attrs), k);
+        }
+    }
+
+    #[test]
+    fn rt_35_stats_entries_decode_typed_or_stay_raw(
+        kind in prop_oneof![Just(1u16), Just(2), Just(28), any::<u16>()],
+        inner in proptest::collection::vec(
+            (
+                prop_oneof![0u16..12, any::<u16>()],
+                prop_oneof![Just(0usize), Just(8), Just(40), Just(48), Just(72), Just(240), 0usize..300],
+                any::<u8>(),
+            ),
+            0..6,
+        ),
+        nest_3ad in any::<bool>(),
+    ) {
+        // Kernel-shaped nests (right struct sizes, a 3ad nest of u64s) and nonsense alike: the
+        // decoders never panic, and an entry that does not decode typed is kept byte for byte.
+        let mut b = MsgBuilder::new(16, 0);
+        for (t, len, fill) in &inner {
+            b.attr(*t, &vec![*fill; *len]);
+        }
+        let mut payload = b.finish().unwrap().split_off(16);
+        if nest_3ad && kind == 2 {
+            let mut o = MsgBuilder::new(16, 0);
+            o.attr(bond_xstats::XSTATS_3AD, &payload);
+            payload = o.finish().unwrap().split_off(16);
+        }
+        let a = RawAttr { raw_type: kind, payload };
+        match Xstats::decode(&a) {
+            Xstats::Other(raw) => prop_assert_eq!(raw, a.clone()),
+            Xstats::Bridge(x) => {
+                prop_assert_eq!(kind, 1);
+                let typed = x.vlans.len()
+                    + usize::from(x.mcast.is_some())
+                    + usize::from(x.stp.is_some())
+                    + x.other.len();
+                let pads = inner
+                    .iter()
+                    .filter(|(t, len, _)| *t & wire::NLA_TYPE_MASK == bridge_xstats::PAD && *len == 0)
+                    .count();
+                prop_assert_eq!(typed + pads, inner.len());
+            }
+            Xstats::Bond(_) => prop_assert_eq!(kind, 2),
+            _ => {}
+        }
+        match AfStats::decode(&a) {
+            AfStats::Other(raw) => prop_assert_eq!(raw, a),
+            AfStats::Mpls(_) => prop_assert_eq!(kind, 28),
+            _ => {}
         }
     }
 }

@@ -1,6 +1,6 @@
 //! VM tier: rtnetlink link kinds the host kernel lacks (dummy, vlan, ipvlan, bond, vrf, the IP
 //! tunnels gre/gretap/ip6gre/ip6gretap/ipip/sit/ip6tnl/geneve, wireguard, macsec, bridge VLAN
-//! filtering), checked in the qemu guest of `cargo xtask vm-test` (Debian's kernel, drivers loaded
+//! filtering) and the statistics only they give (LACP, per-VLAN, MPLS), checked in the qemu guest of `cargo xtask vm-test` (Debian's kernel, drivers loaded
 //! on demand). Every test starts with [`linx_testkit::require_vm`].
 //!
 //! The tunnel tests are differential: what linx creates is read back by linx and by
@@ -17,6 +17,10 @@ use linx::ns::NsTarget;
 use linx::rtnl::kinds::{
     Bond, BondMode, Bridge, Geneve, Gre, IpTunnel, IpvlanFlag, IpvlanMode, LinkKind, TunnelProto,
     VlanProtocol,
+};
+use linx::rtnl::stats::{
+    AF_SPEC_FILTER, ALL_FILTER, Bond3adStats, BridgeVlanXstats, LinkStats, MplsLinkStats,
+    XSTATS_FILTER, Xstats,
 };
 use linx::rtnl::{Link, LinkChange, LinkFlags, LinkRef, LinkSpec, Rtnl};
 use linx_testkit::NetNs;
@@ -747,4 +751,271 @@ fn vm_rt_14_any_kind_through_raw_kind_data() {
     assert!(rtnl.link_by_name("ms1").unwrap().is_up());
     rtnl.delete_link("ms1").unwrap();
     rtnl.delete_link("ipr0").unwrap();
+}
+
+/// A second namespace holding `v1`, the peer of `v0` in `ns` (traffic between two addresses of
+/// one namespace would never leave it), and a handle on it.
+fn peer_ns(rtnl: &mut Rtnl) -> (NetNs, Rtnl) {
+    let other = NetNs::new().expect("create a network namespace");
+    let target = NsTarget::fd(other.try_clone_fd().unwrap());
+    rtnl.create_link(&LinkSpec::veth("v0", "v1")).unwrap();
+    rtnl.move_link("v1", linx::rtnl::NetnsDest::Target(target.clone()))
+        .unwrap();
+    let r = Rtnl::open(&target).unwrap();
+    (other, r)
+}
+
+/// Runs each `ip` command (words split on spaces) in `ns`.
+fn ip_all(ns: &NetNs, cmds: &[&str]) {
+    for cmd in cmds {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+}
+
+/// Polls (up to 30 s) the statistics of `dev` until `ok` holds: for counters that move only once
+/// the kernel's timers have run (LACPDUs).
+fn stats_when(rtnl: &mut Rtnl, dev: &str, ok: impl Fn(&LinkStats) -> bool) -> LinkStats {
+    for _ in 0..300 {
+        let s = rtnl.stats_with(dev, ALL_FILTER).unwrap();
+        if ok(&s) {
+            return s;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{dev}: the awaited counters never moved");
+}
+
+fn lacp_keys(l: &Bond3adStats) -> [(&'static str, u64); 9] {
+    [
+        ("lacpdu_rx", l.lacpdu_rx),
+        ("lacpdu_tx", l.lacpdu_tx),
+        ("lacpdu_unknown_rx", l.lacpdu_unknown_rx),
+        ("lacpdu_illegal_rx", l.lacpdu_illegal_rx),
+        ("marker_rx", l.marker_rx),
+        ("marker_tx", l.marker_tx),
+        ("marker_response_rx", l.marker_resp_rx),
+        ("marker_response_tx", l.marker_resp_tx),
+        ("marker_unknown_rx", l.marker_unknown_rx),
+    ]
+}
+
+/// The `802.3ad` object of `ip -j stats show dev DEV group GROUP subgroup bond`.
+fn ip_lacp(ns: &NetNs, dev: &str, group: &str) -> serde_json::Value {
+    let v = ip_json(
+        ns,
+        &[
+            "stats", "show", "dev", dev, "group", group, "subgroup", "bond",
+        ],
+    );
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e.get("802.3ad").cloned())
+        .unwrap_or_else(|| panic!("ip prints no 802.3ad object for {dev}: {v}"))
+}
+
+#[test]
+fn vm_rt_35_bond_lacp_xstats_match_ip_stats() {
+    if !linx_testkit::require_vm("the bonding driver in 802.3ad mode") {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    // Two bonds back to back over a veth pair: each sends LACPDUs every second and receives the
+    // other's.
+    ip_all(
+        &ns,
+        &[
+            "link add bond0 type bond mode 802.3ad lacp_rate fast",
+            "link add bond1 type bond mode 802.3ad lacp_rate fast",
+            "link add p0 type veth peer name p1",
+            "link set p0 master bond0",
+            "link set p1 master bond1",
+            "link set bond0 up",
+            "link set bond1 up",
+        ],
+    );
+    let moved = |s: &LinkStats| s.lacp().is_some_and(|l| l.lacpdu_tx > 0 && l.lacpdu_rx > 0);
+    // The bond's own statistics (the sum over its ports) and the port's.
+    for (dev, group, port) in [("bond0", "xstats", false), ("p0", "xstats_slave", true)] {
+        let before = stats_when(&mut rtnl, dev, moved);
+        let list = if port {
+            &before.xstats_port
+        } else {
+            &before.xstats
+        };
+        assert!(
+            list.iter()
+                .any(|x| matches!(x, Xstats::Bond(b) if b.lacp.is_some())),
+            "{dev}: {list:?}"
+        );
+        let theirs = ip_lacp(&ns, dev, group);
+        let after = rtnl.stats_with(dev, ALL_FILTER).unwrap();
+        let lo = lacp_keys(before.lacp().unwrap());
+        let hi = lacp_keys(after.lacp().unwrap());
+        for ((k, lo), (_, hi)) in lo.iter().zip(hi) {
+            let v = theirs[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{dev}: ip has no {k}: {theirs}"));
+            assert!(*lo <= v && v <= hi, "{dev} {k}: linx {lo}..={hi}, ip {v}");
+        }
+    }
+    // Not in 802.3ad mode: the bond reports an empty bond entry, no LACP counters.
+    ip_all(&ns, &["link add bond2 type bond mode active-backup"]);
+    let s = rtnl.stats_with("bond2", XSTATS_FILTER).unwrap();
+    assert!(s.lacp().is_none(), "{s:?}");
+}
+
+#[test]
+fn vm_rt_35_mpls_af_stats_count_labelled_packets() {
+    if !linx_testkit::require_vm("the mpls_router and mpls_iptunnel modules") {
+        return;
+    }
+    for m in ["mpls_router", "mpls_iptunnel"] {
+        let st = std::process::Command::new("modprobe")
+            .arg(m)
+            .status()
+            .expect("modprobe");
+        assert!(st.success(), "modprobe {m}");
+    }
+    let (ns, mut rtnl) = fresh();
+    let (ns2, mut rtnl2) = peer_ns(&mut rtnl);
+    ip_all(&ns2, &["addr add 10.0.0.2/24 dev v1", "link set v1 up"]);
+    ip_all(
+        &ns,
+        &[
+            "addr add 10.0.0.1/24 dev v0",
+            "link set v0 up",
+            "route add 10.1.0.0/24 encap mpls 100 via 10.0.0.2 dev v0",
+        ],
+    );
+    // Before any labelled traffic: typed, all zero.
+    let s = rtnl.stats_with("v0", AF_SPEC_FILTER).unwrap();
+    assert_eq!(s.mpls(), Some(&MplsLinkStats::default()), "{s:?}");
+    assert!(s.link64.is_none(), "only AF_SPEC was asked for");
+    // Three pings leave v0 with label 100; v1 (in the other namespace) has MPLS input off and
+    // drops them.
+    let st = ns
+        .command("ping")
+        .args(["-n", "-q", "-c", "3", "-i", "0.2", "-W", "1", "10.1.0.1"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!st.success(), "nobody answers the labelled pings");
+    let tx = rtnl.stats_with("v0", AF_SPEC_FILTER).unwrap();
+    let rx = rtnl2.stats_with("v1", AF_SPEC_FILTER).unwrap();
+    let (tx, rx) = (*tx.mpls().unwrap(), *rx.mpls().unwrap());
+    assert_eq!(tx.tx_packets, 3, "{tx:?}");
+    assert_eq!((rx.rx_packets, rx.rx_dropped), (3, 3), "{rx:?}");
+    assert!(
+        tx.tx_bytes >= 3 * (4 + 20 + 64),
+        "label + IPv4 + ICMP: {tx:?}"
+    );
+    // iproute2 reads the same counters.
+    for (ns, dev, ours) in [(&ns, "v0", tx), (&ns2, "v1", rx)] {
+        let v = ip_json(
+            ns,
+            &[
+                "stats", "show", "dev", dev, "group", "afstats", "subgroup", "mpls",
+            ],
+        );
+        let theirs = v[0]["mpls_stats"].clone();
+        let want = [
+            ("rx", "bytes", ours.rx_bytes),
+            ("rx", "packets", ours.rx_packets),
+            ("rx", "errors", ours.rx_errors),
+            ("rx", "dropped", ours.rx_dropped),
+            ("rx", "noroute", ours.rx_noroute),
+            ("tx", "bytes", ours.tx_bytes),
+            ("tx", "packets", ours.tx_packets),
+            ("tx", "errors", ours.tx_errors),
+            ("tx", "dropped", ours.tx_dropped),
+        ];
+        for (dir, k, n) in want {
+            assert_eq!(theirs[dir][k].as_u64(), Some(n), "{dev} {dir}.{k}: {v}");
+        }
+    }
+}
+
+#[test]
+fn vm_rt_35_bridge_vlan_xstats_match_bridge_s_vlan() {
+    if !linx_testkit::require_vm("bridge VLAN filtering with per-VLAN statistics")
+        || !linx_testkit::require_tool("bridge")
+    {
+        return;
+    }
+    let (ns, mut rtnl) = fresh();
+    let (ns2, _rtnl2) = peer_ns(&mut rtnl);
+    ip_all(&ns2, &["addr add 10.0.0.2/24 dev v1", "link set v1 up"]);
+    ip_all(
+        &ns,
+        &[
+            "link add br0 type bridge vlan_filtering 1 vlan_stats_enabled 1",
+            "link set v0 master br0",
+            "addr add 10.0.0.1/24 dev br0",
+            "link set v0 up",
+            "link set br0 up",
+        ],
+    );
+    ns.run("bridge", &["vlan", "add", "dev", "v0", "vid", "10"]);
+    // Untagged traffic on VLAN 1 (the default PVID) between the bridge and v1.
+    let st = ns
+        .command("ping")
+        .args(["-n", "-q", "-c", "2", "-i", "0.2", "-W", "2", "10.0.0.2"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "ping over the bridge");
+    let vids = |s: &LinkStats, port: bool| -> Vec<BridgeVlanXstats> {
+        let b = if port { s.bridge_port() } else { s.bridge() };
+        let mut v = b.expect("bridge xstats").vlans.clone();
+        v.sort_by_key(|x| x.vid);
+        v
+    };
+    for (dev, port, want) in [("br0", false, vec![1u16, 10]), ("v0", true, vec![1, 10])] {
+        let before = rtnl.stats_with(dev, XSTATS_FILTER).unwrap();
+        let out = ns.run("bridge", &["-j", "-s", "vlan", "show", "dev", dev]);
+        let after = rtnl.stats_with(dev, XSTATS_FILTER).unwrap();
+        let (lo, hi) = (vids(&before, port), vids(&after, port));
+        assert_eq!(
+            lo.iter().map(|x| x.vid).collect::<Vec<_>>(),
+            want,
+            "{dev}: {lo:?}"
+        );
+        let v1 = lo[0];
+        assert!(v1.rx_packets > 0 && v1.tx_packets > 0, "{dev}: {v1:?}");
+        let theirs: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let entries = theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["ifname"] == dev)
+            .unwrap_or_else(|| panic!("{dev} in {out}"))["vlans"]
+            .clone();
+        for (l, h) in lo.iter().zip(&hi) {
+            // The bridge's own list also holds VLAN 10 as a context of its port only (no
+            // BRIDGE_VLAN_INFO_BRENTRY, 0x20): `bridge vlan` does not print such entries.
+            let Some(e) = entries
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["vid"] == l.vid)
+            else {
+                assert!(!port && l.flags & 0x20 == 0, "{dev} vid {} in {out}", l.vid);
+                continue;
+            };
+            for (k, a, b) in [
+                ("rx_bytes", l.rx_bytes, h.rx_bytes),
+                ("rx_packets", l.rx_packets, h.rx_packets),
+                ("tx_bytes", l.tx_bytes, h.tx_bytes),
+                ("tx_packets", l.tx_packets, h.tx_packets),
+            ] {
+                let v = e[k].as_u64().unwrap_or_else(|| panic!("{k}: {e}"));
+                assert!(
+                    a <= v && v <= b,
+                    "{dev} vid {} {k}: linx {a}..={b}, bridge {v}",
+                    l.vid
+                );
+            }
+        }
+    }
 }

@@ -31,6 +31,7 @@ pub mod route;
 pub mod rule;
 pub mod stats;
 mod tunnel;
+mod xstats;
 
 use crate::error::{Error, OsError, Result, Subsystem};
 use crate::netlink::{DEFAULT_DUMP_RETRIES, NetlinkSocket, Protocol, Request};

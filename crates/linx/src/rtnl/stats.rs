@@ -5,6 +5,12 @@
 //! `rx_otherhost_dropped` since 5.19), so shorter forms leave the newer fields `None` and longer
 //! forms are accepted with their tail ignored. Works unprivileged. See
 //! [ip-stats(8)](https://man7.org/linux/man-pages/man8/ip-stats.8.html).
+//!
+//! Extended statistics (`IFLA_STATS_LINK_XSTATS`, `IFLA_STATS_LINK_XSTATS_SLAVE`) and per-family
+//! statistics (`IFLA_STATS_AF_SPEC`) dispatch on the driver or family that filled them: bridge
+//! ([`BridgeXstats`]: per-VLAN, IGMP/MLD, STP), bond ([`BondXstats`]: LACP) and MPLS
+//! ([`MplsLinkStats`]) are typed, everything else stays raw ([`Xstats::Other`],
+//! [`AfStats::Other`]). Offload statistics stay raw.
 
 use std::fmt;
 
@@ -14,6 +20,12 @@ use crate::netlink::wire::{self, MsgBuilder, RawAttr};
 
 use super::common::malformed;
 use super::link::LinkRef;
+pub use super::xstats::{
+    AF_MPLS, AfStats, BR_MCAST_STATS_LEN, BRIDGE_STP_XSTATS_LEN, BRIDGE_VLAN_XSTATS_LEN,
+    Bond3adStats, BondXstats, BridgeMcastStats, BridgeStpXstats, BridgeVlanXstats, BridgeXstats,
+    MPLS_LINK_STATS_LEN, MPLS_STATS_LINK, MplsLinkStats, RxTx, Xstats, bond_xstats, bridge_xstats,
+    xstats_type,
+};
 use super::{RTM_GETSTATS, Rtnl};
 
 /// `RTM_NEWSTATS`.
@@ -219,14 +231,16 @@ pub struct LinkStats {
     pub filter_mask: u32,
     /// The 64-bit counters.
     pub link64: Option<Link64>,
-    /// `IFLA_STATS_LINK_XSTATS` (per-kind extended stats), raw nested attributes.
-    pub xstats: Vec<RawAttr>,
-    /// `IFLA_STATS_LINK_XSTATS_SLAVE`, raw.
-    pub xstats_port: Vec<RawAttr>,
+    /// `IFLA_STATS_LINK_XSTATS`: the extended statistics of the link's own driver (a bridge's,
+    /// a bond's), typed where modelled.
+    pub xstats: Vec<Xstats>,
+    /// `IFLA_STATS_LINK_XSTATS_SLAVE`: the extended statistics the link's master keeps about it
+    /// as a port (a bridge port's STP counters, a bond port's LACP counters).
+    pub xstats_port: Vec<Xstats>,
     /// `IFLA_STATS_LINK_OFFLOAD_XSTATS`, raw.
     pub offload_xstats: Vec<RawAttr>,
-    /// `IFLA_STATS_AF_SPEC` (per address family), raw nested attributes.
-    pub af_spec: Vec<RawAttr>,
+    /// `IFLA_STATS_AF_SPEC`: per-address-family statistics (MPLS), typed where modelled.
+    pub af_spec: Vec<AfStats>,
     /// Other attributes, raw.
     pub other: Vec<RawAttr>,
 }
@@ -255,14 +269,96 @@ impl LinkStats {
             let a = a?;
             match a.kind() {
                 ifla_stats::LINK_64 => s.link64 = Some(Link64::decode(a.payload)?),
-                ifla_stats::LINK_XSTATS => s.xstats = nested_raw(&a)?,
-                ifla_stats::LINK_XSTATS_SLAVE => s.xstats_port = nested_raw(&a)?,
+                ifla_stats::LINK_XSTATS => {
+                    s.xstats = nested_raw(&a)?.iter().map(Xstats::decode).collect();
+                }
+                ifla_stats::LINK_XSTATS_SLAVE => {
+                    s.xstats_port = nested_raw(&a)?.iter().map(Xstats::decode).collect();
+                }
                 ifla_stats::LINK_OFFLOAD_XSTATS => s.offload_xstats = nested_raw(&a)?,
-                ifla_stats::AF_SPEC => s.af_spec = nested_raw(&a)?,
+                ifla_stats::AF_SPEC => {
+                    s.af_spec = nested_raw(&a)?.iter().map(AfStats::decode).collect();
+                }
                 _ => s.other.push(RawAttr::from_attr(&a)),
             }
         }
         Ok(s)
+    }
+
+    /// The bridge's own extended statistics (per-VLAN and IGMP/MLD counters), when this is a
+    /// bridge and the request asked for `IFLA_STATS_LINK_XSTATS` (e.g. [`ALL_FILTER`]).
+    ///
+    /// ```no_run
+    /// use linx::rtnl::Rtnl;
+    /// use linx::rtnl::stats::ALL_FILTER;
+    /// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+    /// if let Some(m) = rtnl.stats_with("br0", ALL_FILTER)?.bridge().and_then(|b| b.mcast) {
+    ///     println!("IGMPv3 reports: {} in, {} out", m.igmp_v3reports.rx, m.igmp_v3reports.tx);
+    /// }
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn bridge(&self) -> Option<&BridgeXstats> {
+        self.xstats.iter().find_map(|x| match x {
+            Xstats::Bridge(b) => Some(&**b),
+            _ => None,
+        })
+    }
+
+    /// What the link's bridge keeps about it as a port (STP, IGMP/MLD, per-VLAN counters), from
+    /// `IFLA_STATS_LINK_XSTATS_SLAVE`.
+    ///
+    /// ```no_run
+    /// use linx::rtnl::Rtnl;
+    /// use linx::rtnl::stats::ALL_FILTER;
+    /// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+    /// let s = rtnl.stats_with("veth0", ALL_FILTER)?;
+    /// println!("BPDUs sent: {:?}", s.bridge_port().and_then(|p| p.stp).map(|s| s.tx_bpdu));
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn bridge_port(&self) -> Option<&BridgeXstats> {
+        self.xstats_port.iter().find_map(|x| match x {
+            Xstats::Bridge(b) => Some(&**b),
+            _ => None,
+        })
+    }
+
+    /// The LACP counters of an 802.3ad bond (its own, from `IFLA_STATS_LINK_XSTATS`) or, for a
+    /// bond port, of that port (from `IFLA_STATS_LINK_XSTATS_SLAVE`).
+    ///
+    /// ```no_run
+    /// use linx::rtnl::Rtnl;
+    /// use linx::rtnl::stats::ALL_FILTER;
+    /// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+    /// let lacp = rtnl.stats_with("bond0", ALL_FILTER)?.lacp().cloned();
+    /// println!("LACPDUs sent: {:?}", lacp.map(|l| l.lacpdu_tx));
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn lacp(&self) -> Option<&Bond3adStats> {
+        self.xstats
+            .iter()
+            .chain(&self.xstats_port)
+            .find_map(|x| match x {
+                Xstats::Bond(b) => b.lacp.as_ref(),
+                _ => None,
+            })
+    }
+
+    /// The link's MPLS counters (`IFLA_STATS_AF_SPEC`, `AF_MPLS`; present once the kernel's
+    /// `mpls_router` module is loaded).
+    ///
+    /// ```no_run
+    /// use linx::rtnl::Rtnl;
+    /// use linx::rtnl::stats::AF_SPEC_FILTER;
+    /// let mut rtnl = Rtnl::open(&linx::ns::NsTarget::Current)?;
+    /// let s = rtnl.stats_with("eth0", AF_SPEC_FILTER)?;
+    /// println!("MPLS packets in: {:?}", s.mpls().map(|m| m.rx_packets));
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    pub fn mpls(&self) -> Option<&MplsLinkStats> {
+        self.af_spec.iter().find_map(|x| match x {
+            AfStats::Mpls(m) => Some(m),
+            _ => None,
+        })
     }
 }
 
@@ -281,6 +377,12 @@ pub fn request(index: u32, filter_mask: u32) -> Result<Request> {
 
 /// The default filter mask: 64-bit counters only.
 pub const DEFAULT_FILTER: u32 = filter_bit(ifla_stats::LINK_64);
+/// Extended statistics of the link and of the link as a port (`IFLA_STATS_LINK_XSTATS` and
+/// `IFLA_STATS_LINK_XSTATS_SLAVE`).
+pub const XSTATS_FILTER: u32 =
+    filter_bit(ifla_stats::LINK_XSTATS) | filter_bit(ifla_stats::LINK_XSTATS_SLAVE);
+/// Per-address-family statistics (`IFLA_STATS_AF_SPEC`).
+pub const AF_SPEC_FILTER: u32 = filter_bit(ifla_stats::AF_SPEC);
 /// Everything: counters, extended, port-extended, offload and per-family statistics.
 pub const ALL_FILTER: u32 = filter_bit(ifla_stats::LINK_64)
     | filter_bit(ifla_stats::LINK_XSTATS)
