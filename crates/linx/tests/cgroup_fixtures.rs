@@ -7,7 +7,7 @@ use std::path::Path;
 use linx::cgroup::{
     self, Cgroup, Controller, CpuList, CpuMax, DevNum, IoMax, Limit, Partition, RemoveOptions,
 };
-use linx::error::{Errno, Operation};
+use linx::error::{CgroupOp, Errno, Operation};
 use proptest::prelude::*;
 
 struct Fixture {
@@ -309,39 +309,59 @@ fn cg_21_verbs_on_a_missing_cgroup_name_file_and_operation() {
     check(
         cg.set_memory_max(Limit::Max).unwrap_err(),
         "memory.max",
-        Operation::Write,
+        Operation::Cgroup(CgroupOp::Write),
     );
     check(
         cg.set_pids_max(Limit::Max).unwrap_err(),
         "pids.max",
-        Operation::Write,
+        Operation::Cgroup(CgroupOp::Write),
     );
-    check(cg.memory_max().unwrap_err(), "memory.max", Operation::Read);
+    check(
+        cg.memory_max().unwrap_err(),
+        "memory.max",
+        Operation::Cgroup(CgroupOp::Read),
+    );
     check(
         cg.add_process(1).unwrap_err(),
         "cgroup.procs",
-        Operation::Write,
+        Operation::Cgroup(CgroupOp::AddProcess),
     );
-    check(cg.procs().unwrap_err(), "cgroup.procs", Operation::Read);
-    check(cg.stats().unwrap_err(), "cgroup.procs", Operation::Read);
-    check(cg.kill().unwrap_err(), "cgroup.kill", Operation::Write);
+    check(
+        cg.procs().unwrap_err(),
+        "cgroup.procs",
+        Operation::Cgroup(CgroupOp::Read),
+    );
+    check(
+        cg.stats().unwrap_err(),
+        "cgroup.procs",
+        Operation::Cgroup(CgroupOp::Stats),
+    );
+    check(
+        cg.kill().unwrap_err(),
+        "cgroup.kill",
+        Operation::Cgroup(CgroupOp::Kill),
+    );
     check(
         cg.freeze(std::time::Duration::from_secs(1)).unwrap_err(),
         "cgroup.freeze",
-        Operation::Write,
+        Operation::Cgroup(CgroupOp::Freeze),
     );
-    check(cg.events().unwrap_err(), "cgroup.events", Operation::Read);
+    check(
+        cg.events().unwrap_err(),
+        "cgroup.events",
+        Operation::Cgroup(CgroupOp::Read),
+    );
     check(
         cg.enable(&[Controller::Pids])
             .unwrap()
             .into_result()
             .unwrap_err(),
         "cgroup.subtree_control",
-        Operation::Write,
+        Operation::Cgroup(CgroupOp::Write),
     );
     let e = cg.create_child("x").unwrap_err();
     assert_eq!(e.errno(), Some(Errno::NOENT), "{e}");
-    assert!(e.to_string().starts_with("cgroup: mkdir "), "{e}");
+    assert!(e.to_string().starts_with("cgroup: create "), "{e}");
     let e = cg
         .remove_with(&RemoveOptions {
             kill: false,
@@ -349,6 +369,7 @@ fn cg_21_verbs_on_a_missing_cgroup_name_file_and_operation() {
         })
         .unwrap_err();
     assert!(e.errno().is_some(), "{e}");
+    assert!(e.to_string().starts_with("cgroup: remove "), "{e}");
     // The documented Display shape.
     let e = cg.set_pids_max(Limit::Value(1)).unwrap_err();
     assert_eq!(

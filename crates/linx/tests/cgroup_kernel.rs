@@ -134,7 +134,7 @@ fn cg_04_remove_populated_is_ebusy() {
     cg.add_process(kid.pid()).unwrap();
     let e = cg.remove().unwrap_err();
     assert_eq!(e.errno(), Some(Errno::BUSY), "{e}");
-    assert!(e.to_string().starts_with("cgroup: rmdir "), "{e}");
+    assert!(e.to_string().starts_with("cgroup: remove "), "{e}");
     assert!(
         e.to_string().contains(&cg.path().display().to_string()),
         "{e}"
@@ -164,13 +164,16 @@ fn cg_05_place_list_and_membership() {
     other.add_pidfd(&pidfd).unwrap();
     assert_eq!(other.procs().unwrap(), vec![kid.pid()]);
     assert!(cg.procs().unwrap().is_empty());
-    // A bogus pid: ESRCH (or EINVAL), operation write, the file and the pid named.
+    // A bogus pid: ESRCH (or EINVAL), operation "add process", the file and the pid named.
     let e = cg.add_process(2147483640).unwrap_err();
     assert!(matches!(e.errno(), Some(Errno::SRCH | Errno::INVAL)), "{e}");
     let linx::Error::Os(os) = &e else {
         panic!("{e}")
     };
-    assert_eq!(os.operation, Operation::Write);
+    assert_eq!(
+        os.operation,
+        Operation::Cgroup(linx::error::CgroupOp::AddProcess)
+    );
     assert!(os.context.path.as_ref().unwrap().ends_with("cgroup.procs"));
     assert_eq!(os.context.pid, Some(2147483640));
     // The caller's own cgroup, from /proc/thread-self/cgroup.

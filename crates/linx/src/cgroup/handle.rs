@@ -12,7 +12,7 @@ use super::values::{
     CgroupType, Controller, CpuList, CpuMax, DevNum, IoMax, IoWeight, Limit, PIDS_MAX_LIMIT,
     Partition, WEIGHT_RANGE,
 };
-use crate::error::{Errno, Error, Feature, Operation, OsError, Result, Subsystem};
+use crate::error::{CgroupOp, Errno, Error, Feature, Operation, OsError, Result, Subsystem};
 use crate::pidfd::Pidfd;
 
 /// `CGROUP2_SUPER_MAGIC`.
@@ -207,8 +207,9 @@ fn open_dir(at: BorrowedFd<'_>, name: &Path) -> rustix::io::Result<OwnedFd> {
 
 impl Cgroup {
     fn from_parts(path: PathBuf, mount: PathBuf, dir: OwnedFd) -> Result<Cgroup> {
-        let st = rustix::fs::fstatfs(&dir)
-            .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Stat, e).path(&path))?;
+        let st = rustix::fs::fstatfs(&dir).map_err(|e| {
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Read), e).path(&path)
+        })?;
         #[allow(clippy::unnecessary_cast)]
         if st.f_type as u64 != CGROUP2_SUPER_MAGIC {
             return Err(Error::input(
@@ -246,7 +247,9 @@ impl Cgroup {
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Open, e).path(&full))?;
+        .map_err(|e| {
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Read), e).path(&full)
+        })?;
         Cgroup::from_parts(full, mount, dir)
     }
 
@@ -287,7 +290,12 @@ impl Cgroup {
 
     fn from_proc_file(file: &str) -> Result<Cgroup> {
         let text = std::fs::read_to_string(file).map_err(|e| {
-            OsError::new(Subsystem::Cgroup, Operation::Read, errno_of(&e)).path(file)
+            OsError::new(
+                Subsystem::Cgroup,
+                Operation::Cgroup(CgroupOp::Read),
+                errno_of(&e),
+            )
+            .path(file)
         })?;
         let rel = parse::proc_cgroup(&text).ok_or_else(|| {
             Error::unsupported(
@@ -375,7 +383,9 @@ impl Cgroup {
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Open, e).path(path))?;
+        .map_err(|e| {
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Read), e).path(path)
+        })?;
         Ok(Cgroup {
             path: path.to_path_buf(),
             mount: path.parent().unwrap_or(path).to_path_buf(),
@@ -409,7 +419,7 @@ impl Cgroup {
             Mode::empty(),
         )
         .map_err(|e| {
-            OsError::new(Subsystem::Cgroup, Operation::Open, e)
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Read), e)
                 .path(&self.path)
                 .into()
         })
@@ -498,19 +508,19 @@ impl Cgroup {
         let fd = match self.open_file(file, OFlags::RDONLY) {
             Ok(fd) => fd,
             Err(Errno::NOENT) => return Ok(None),
-            Err(e) => return Err(self.file_error(Operation::Read, e, file)),
+            Err(e) => return Err(self.file_error(Operation::Cgroup(CgroupOp::Read), e, file)),
         };
         let mut s = String::new();
         std::fs::File::from(fd)
             .read_to_string(&mut s)
-            .map_err(|e| self.file_error(Operation::Read, errno_of(&e), file))?;
+            .map_err(|e| self.file_error(Operation::Cgroup(CgroupOp::Read), errno_of(&e), file))?;
         Ok(Some(s))
     }
 
     /// Reads a control file whole, untrimmed.
     pub(crate) fn read_raw(&self, file: &str) -> Result<String> {
         self.read_opt(file)?
-            .ok_or_else(|| self.file_error(Operation::Read, Errno::NOENT, file))
+            .ok_or_else(|| self.file_error(Operation::Cgroup(CgroupOp::Read), Errno::NOENT, file))
     }
 
     /// Reads any control file, trailing whitespace trimmed.
@@ -550,13 +560,22 @@ impl Cgroup {
     }
 
     pub(crate) fn write_unchecked(&self, file: &str, value: &str) -> Result<()> {
+        // The verb the write stands for (spec CG-21).
+        let write_op = |file: &str| {
+            Operation::Cgroup(match file {
+                "cgroup.procs" | "cgroup.threads" => CgroupOp::AddProcess,
+                "cgroup.freeze" => CgroupOp::Freeze,
+                "cgroup.kill" => CgroupOp::Kill,
+                _ => CgroupOp::Write,
+            })
+        };
         let fd = self
             .open_file(file, OFlags::WRONLY)
-            .map_err(|e| self.file_error(Operation::Write, e, file))?;
+            .map_err(|e| self.file_error(write_op(file), e, file))?;
         match rustix::io::write(&fd, value.as_bytes()) {
             Ok(n) if n == value.len() => Ok(()),
-            Ok(_) => Err(self.file_error(Operation::Write, Errno::IO, file)),
-            Err(e) => Err(self.file_error(Operation::Write, e, file)),
+            Ok(_) => Err(self.file_error(write_op(file), Errno::IO, file)),
+            Err(e) => Err(self.file_error(write_op(file), e, file)),
         }
     }
 
@@ -583,8 +602,9 @@ impl Cgroup {
     pub fn child(&self, name: &str) -> Result<Cgroup> {
         validate_name(name)?;
         let path = self.path.join(name);
-        let dir = open_dir(self.dir.as_fd(), Path::new(name))
-            .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Open, e).path(&path))?;
+        let dir = open_dir(self.dir.as_fd(), Path::new(name)).map_err(|e| {
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Create), e).path(&path)
+        })?;
         Cgroup::from_parts(path, self.mount.clone(), dir)
     }
 
@@ -605,26 +625,30 @@ impl Cgroup {
         match rustix::fs::mkdirat(&self.dir, name, Mode::from_raw_mode(0o755)) {
             Ok(()) | Err(Errno::EXIST) => {}
             Err(e) => {
-                return Err(
-                    OsError::new(Subsystem::Cgroup, Operation::Syscall("mkdir"), e)
-                        .path(&path)
-                        .into(),
-                );
+                return Err(OsError::new(
+                    Subsystem::Cgroup,
+                    Operation::Cgroup(CgroupOp::Create),
+                    e,
+                )
+                .path(&path)
+                .into());
             }
         }
         match open_dir(self.dir.as_fd(), Path::new(name)) {
             Ok(dir) => Cgroup::from_parts(path, self.mount.clone(), dir),
-            Err(Errno::NOTDIR) | Err(Errno::LOOP) => {
-                Err(
-                    OsError::new(Subsystem::Cgroup, Operation::Syscall("mkdir"), Errno::EXIST)
-                        .path(&path)
-                        .extack("exists and is not a directory")
-                        .into(),
-                )
-            }
-            Err(e) => Err(OsError::new(Subsystem::Cgroup, Operation::Open, e)
-                .path(&path)
-                .into()),
+            Err(Errno::NOTDIR) | Err(Errno::LOOP) => Err(OsError::new(
+                Subsystem::Cgroup,
+                Operation::Cgroup(CgroupOp::Create),
+                Errno::EXIST,
+            )
+            .path(&path)
+            .extack("exists and is not a directory")
+            .into()),
+            Err(e) => Err(
+                OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Create), e)
+                    .path(&path)
+                    .into(),
+            ),
         }
     }
 
@@ -660,12 +684,14 @@ impl Cgroup {
     /// OS error `open`/`read` naming the directory.
     pub fn children(&self) -> Result<Vec<String>> {
         let fd = self.open_dir_fd()?;
-        let mut dir = rustix::fs::Dir::read_from(&fd)
-            .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Read, e).path(&self.path))?;
+        let mut dir = rustix::fs::Dir::read_from(&fd).map_err(|e| {
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Read), e).path(&self.path)
+        })?;
         let mut out = Vec::new();
         for ent in dir.by_ref() {
             let ent = ent.map_err(|e| {
-                OsError::new(Subsystem::Cgroup, Operation::Read, e).path(&self.path)
+                OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Read), e)
+                    .path(&self.path)
             })?;
             if ent.file_type() == rustix::fs::FileType::Directory {
                 let name = ent.file_name().to_string_lossy().into_owned();
@@ -695,10 +721,11 @@ impl Cgroup {
                 ));
             }
         };
-        let parent = open_dir(self.dir.as_fd(), Path::new(".."))
-            .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Open, e).path(&self.path))?;
+        let parent = open_dir(self.dir.as_fd(), Path::new("..")).map_err(|e| {
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Remove), e).path(&self.path)
+        })?;
         rustix::fs::unlinkat(&parent, name.as_os_str(), AtFlags::REMOVEDIR).map_err(|e| {
-            let err = OsError::new(Subsystem::Cgroup, Operation::Syscall("rmdir"), e).path(&self.path);
+            let err = OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Remove), e).path(&self.path);
             if e == Errno::BUSY {
                 err.extack("the cgroup still has live processes or child cgroups (kill and wait_empty first, or use remove_with)")
                     .into()
@@ -1346,7 +1373,8 @@ impl Cgroup {
             Some(rustix::fs::Gid::from_raw(gid)),
         );
         rustix::fs::chownat(&self.dir, "", owner.0, owner.1, AtFlags::EMPTY_PATH).map_err(|e| {
-            OsError::new(Subsystem::Cgroup, Operation::Syscall("chown"), e).path(&self.path)
+            OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Delegate), e)
+                .path(&self.path)
         })?;
         let listed = std::fs::read_to_string("/sys/kernel/cgroup/delegate").ok();
         let files: Vec<String> = match &listed {
@@ -1365,11 +1393,13 @@ impl Cgroup {
             ) {
                 Ok(()) | Err(Errno::NOENT) => {}
                 Err(e) => {
-                    return Err(
-                        OsError::new(Subsystem::Cgroup, Operation::Syscall("chown"), e)
-                            .path(self.file_path(&f))
-                            .into(),
-                    );
+                    return Err(OsError::new(
+                        Subsystem::Cgroup,
+                        Operation::Cgroup(CgroupOp::Delegate),
+                        e,
+                    )
+                    .path(self.file_path(&f))
+                    .into());
                 }
             }
         }

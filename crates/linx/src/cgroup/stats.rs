@@ -6,7 +6,7 @@ use std::fmt;
 use super::handle::Cgroup;
 use super::parse::{self, Pressure};
 use super::values::DevNum;
-use crate::error::{Errno, Operation, Result};
+use crate::error::{CgroupOp, Errno, Operation, Result};
 
 /// `cpu.stat` (times in µs). The `cpu` controller adds the period/throttling fields.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -241,7 +241,11 @@ impl Cgroup {
     /// ```
     pub fn stats(&self) -> Result<Stats> {
         if self.read_opt("cgroup.procs")?.is_none() {
-            return Err(self.file_error(Operation::Read, Errno::NOENT, "cgroup.procs"));
+            return Err(self.file_error(
+                Operation::Cgroup(CgroupOp::Stats),
+                Errno::NOENT,
+                "cgroup.procs",
+            ));
         }
         let mut s = Stats::default();
         let mut skipped = 0;

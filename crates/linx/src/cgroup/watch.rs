@@ -11,7 +11,7 @@ use rustix::fs::{Mode, OFlags};
 
 use super::handle::Cgroup;
 use super::parse::{self, Events};
-use crate::error::{Errno, Error, Operation, OsError, Result, Subsystem};
+use crate::error::{CgroupOp, Errno, Error, Operation, OsError, Result, Subsystem};
 use crate::pidfd::Pidfd;
 
 fn timespec(d: Duration) -> rustix::time::Timespec {
@@ -44,30 +44,34 @@ impl Cgroup {
             OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
             Mode::empty(),
         )
-        .map_err(|e| self.file_error(Operation::Open, e, file))?;
+        .map_err(|e| self.file_error(Operation::Cgroup(CgroupOp::Watch), e, file))?;
         let deadline = Instant::now() + timeout;
         let mut buf = [0u8; 256];
         loop {
             // Reading re-arms the kernfs notification; then poll for the next change.
             let n = rustix::io::pread(&fd, &mut buf, 0)
-                .map_err(|e| self.file_error(Operation::Read, e, file))?;
+                .map_err(|e| self.file_error(Operation::Cgroup(CgroupOp::Watch), e, file))?;
             let ev = parse::events(&String::from_utf8_lossy(&buf[..n]));
             if done(&ev) {
                 return Ok(ev);
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::timeout(Subsystem::Cgroup, Operation::Poll, timeout)
-                    .with_context(|c| {
-                        c.path = Some(self.path().join(file));
-                        c.object = Some(ev.to_string());
-                    }));
+                return Err(Error::timeout(
+                    Subsystem::Cgroup,
+                    Operation::Cgroup(CgroupOp::Watch),
+                    timeout,
+                )
+                .with_context(|c| {
+                    c.path = Some(self.path().join(file));
+                    c.object = Some(ev.to_string());
+                }));
             }
             let left = timespec(deadline - now);
             let mut fds = [PollFd::new(&fd, PollFlags::PRI | PollFlags::ERR)];
             match rustix::event::poll(&mut fds, Some(&left)) {
                 Ok(_) | Err(Errno::INTR) => {}
-                Err(e) => return Err(self.file_error(Operation::Poll, e, file)),
+                Err(e) => return Err(self.file_error(Operation::Cgroup(CgroupOp::Watch), e, file)),
             }
         }
     }
@@ -159,12 +163,14 @@ impl Cgroup {
             match rustix::process::pidfd_send_signal(&p, rustix::process::Signal::KILL) {
                 Ok(()) | Err(Errno::SRCH) => {}
                 Err(e) => {
-                    return Err(
-                        OsError::new(Subsystem::Cgroup, Operation::PidfdSendSignal, e)
-                            .pid(pid)
-                            .path(self.path())
-                            .into(),
-                    );
+                    return Err(OsError::new(
+                        Subsystem::Cgroup,
+                        Operation::Cgroup(CgroupOp::Kill),
+                        e,
+                    )
+                    .pid(pid)
+                    .path(self.path())
+                    .into());
                 }
             }
         }
@@ -239,7 +245,7 @@ impl Watcher {
     fn new(cg: &Cgroup) -> Result<Watcher> {
         use rustix::fs::inotify;
         let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-            .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Syscall("inotify_init1"), e))?;
+            .map_err(|e| OsError::new(Subsystem::Cgroup, Operation::Cgroup(CgroupOp::Watch), e))?;
         let cgroup = cg.try_clone()?;
         let mut memory = None;
         for file in ["cgroup.events", "memory.events"] {
@@ -259,7 +265,7 @@ impl Watcher {
                 Err(e) => {
                     return Err(OsError::new(
                         Subsystem::Cgroup,
-                        Operation::Syscall("inotify_add_watch"),
+                        Operation::Cgroup(CgroupOp::Watch),
                         e,
                     )
                     .path(cgroup.path().join(file))
@@ -355,11 +361,15 @@ impl Watcher {
                         let t = timeout.unwrap_or_default();
                         let path = self.cgroup.path().join("cgroup.events");
                         let obj = self.events.to_string();
-                        return Err(Error::timeout(Subsystem::Cgroup, Operation::Poll, t)
-                            .with_context(|c| {
-                                c.path = Some(path);
-                                c.object = Some(obj);
-                            }));
+                        return Err(Error::timeout(
+                            Subsystem::Cgroup,
+                            Operation::Cgroup(CgroupOp::Watch),
+                            t,
+                        )
+                        .with_context(|c| {
+                            c.path = Some(path);
+                            c.object = Some(obj);
+                        }));
                     }
                     Some(timespec(d - now))
                 }
@@ -368,9 +378,13 @@ impl Watcher {
             match rustix::event::poll(&mut fds, left.as_ref()) {
                 Ok(_) | Err(Errno::INTR) => {}
                 Err(e) => {
-                    return Err(OsError::new(Subsystem::Cgroup, Operation::Poll, e)
-                        .path(self.cgroup.path())
-                        .into());
+                    return Err(OsError::new(
+                        Subsystem::Cgroup,
+                        Operation::Cgroup(CgroupOp::Watch),
+                        e,
+                    )
+                    .path(self.cgroup.path())
+                    .into());
                 }
             }
         }

@@ -154,6 +154,8 @@ pub enum Operation {
     Syscall(&'static str),
     /// A stage of spawning a process (the child reports failures by stage).
     Stage(Stage),
+    /// A cgroup operation, named by what it does (spec CG-21).
+    Cgroup(CgroupOp),
 }
 
 impl Operation {
@@ -187,7 +189,52 @@ impl fmt::Display for Operation {
             Operation::Netlink { name, .. } => f.write_str(name),
             Operation::Syscall(name) => f.write_str(name),
             Operation::Stage(stage) => write!(f, "{stage}"),
+            Operation::Cgroup(op) => write!(f, "{op}"),
         }
+    }
+}
+
+/// What a failing cgroup operation was doing (spec CG-21): the file-level failure (open,
+/// read, write, mkdir …) is reported under the verb the caller used.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CgroupOp {
+    /// Creating a cgroup directory (`mkdir`).
+    Create,
+    /// Removing a cgroup directory (`rmdir`).
+    Remove,
+    /// Reading a control file.
+    Read,
+    /// Writing a control file (limits, weights, `subtree_control` …).
+    Write,
+    /// Moving a process or thread in (`cgroup.procs`, `cgroup.threads`).
+    AddProcess,
+    /// Reading statistics (`*.stat`, `*.events`, pressure files).
+    Stats,
+    /// Freezing or thawing (`cgroup.freeze`).
+    Freeze,
+    /// Killing every process (`cgroup.kill`, or signalling each member).
+    Kill,
+    /// Waiting for a change (`inotify`, `poll` on an events file).
+    Watch,
+    /// Handing a subtree to another user (`chown`).
+    Delegate,
+}
+
+impl fmt::Display for CgroupOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CgroupOp::Create => "create",
+            CgroupOp::Remove => "remove",
+            CgroupOp::Read => "read",
+            CgroupOp::Write => "write",
+            CgroupOp::AddProcess => "add process",
+            CgroupOp::Stats => "stats",
+            CgroupOp::Freeze => "freeze",
+            CgroupOp::Kill => "kill",
+            CgroupOp::Watch => "watch",
+            CgroupOp::Delegate => "delegate",
+        })
     }
 }
 
