@@ -452,3 +452,84 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
     let failures = ratchet_run(&files, RATCHET);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// NFT-19: overlapping, adjacent, duplicate and out-of-range elements behave exactly as in
+/// nft — refused by both (linx with a located error, the kernel untouched), or accepted by
+/// both into the same state (merged with `auto-merge`).
+#[test]
+fn nft_19_interval_checks_match_nft() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let set = |flags: &str, elems: &str| {
+        format!(
+            "table ip t {{\n\tset s {{\n\t\ttype ipv4_addr\n\t\tflags interval\n{flags}\t\telements = {{ {elems} }}\n\t}}\n}}\n"
+        )
+    };
+    let cases = [
+        ("overlap", set("", "10.0.0.0/24, 10.0.0.128/25")),
+        ("overlap_merge", set("\t\tauto-merge\n", "10.0.0.0/24, 10.0.0.128/25")),
+        ("adjacent", set("", "10.0.0.0/25, 10.0.0.128/25")),
+        ("adjacent_merge", set("\t\tauto-merge\n", "10.0.0.0/25, 10.0.0.128/25, 10.0.1.0")),
+        ("range_overlap", set("", "10.0.0.1-10.0.0.10, 10.0.0.5-10.0.0.20")),
+        ("range_overlap_merge", set("\t\tauto-merge\n", "10.0.0.1-10.0.0.10, 10.0.0.5-10.0.0.20")),
+        ("duplicate", set("", "10.0.0.1, 10.0.0.1")),
+        ("duplicate_merge", set("\t\tauto-merge\n", "10.0.0.1, 10.0.0.1")),
+        ("inverted_range", set("", "10.0.0.9-10.0.0.1")),
+        (
+            "port_out_of_range",
+            "table inet t {\n\tset p {\n\t\ttype inet_service\n\t\telements = { 22, 65536 }\n\t}\n}\n".into(),
+        ),
+        (
+            "match_out_of_range",
+            "table inet t {\n\tchain c {\n\t\ttcp dport 70000 accept\n\t}\n}\n".into(),
+        ),
+        (
+            "hash_duplicate",
+            "table inet t {\n\tset p {\n\t\ttype inet_service\n\t\telements = { 22, 22, 80 }\n\t}\n}\n".into(),
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("linx-nft-intervals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    let (mut accepted, mut refused) = (0, 0);
+    for (name, text) in &cases {
+        let f = dir.join(format!("{name}.nft"));
+        std::fs::write(&f, text).unwrap();
+        let (a, b) = (NetNs::new().unwrap(), NetNs::new().unwrap());
+        let nft_ok = a
+            .command("nft")
+            .args(["-f", f.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let linx = linx_apply(&f, &b);
+        match (nft_ok, linx) {
+            (true, Ok(())) => {
+                accepted += 1;
+                if nft_json(&a) != nft_json(&b) {
+                    failures.push(format!("{name}: states differ"));
+                }
+            }
+            (false, Err(e)) => {
+                refused += 1;
+                if !e.contains(&format!("{name}.nft:")) {
+                    failures.push(format!("{name}: error not located: {e}"));
+                }
+                if nft_json(&b) != serde_json::json!({"nftables": []}) {
+                    failures.push(format!("{name}: linx changed the kernel"));
+                }
+            }
+            (true, Err(e)) => failures.push(format!("{name}: nft accepts, linx refuses: {e}")),
+            (false, Ok(())) => failures.push(format!("{name}: nft refuses, linx accepts")),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Both outcomes are exercised.
+    assert!(
+        accepted >= 3 && refused >= 3,
+        "{accepted} accepted, {refused} refused"
+    );
+}
