@@ -472,27 +472,37 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             Ok(())
         }
         NftVerb::Monitor { netns, json } => {
-            let mut mon = Monitor::open(&netns.target()?)?;
-            for ev in mon.by_ref() {
-                let ev = ev?;
-                if json {
-                    print_json(&ev)?;
-                    continue;
+            let target = netns.target()?;
+            if json {
+                for ev in Monitor::open(&target)? {
+                    print_json(&ev?)?;
                 }
-                match ev {
-                    Event::Change(c) => print_lines([c.to_string()]),
-                    Event::Generation(g) => print_lines([format!(
-                        "# new generation {} by process {} ({})",
-                        g.id,
-                        g.proc_pid.unwrap_or(0),
-                        g.proc_name.unwrap_or_default()
-                    )]),
-                    Event::Overrun => print_lines(["# events lost (overrun): re-read the ruleset"]),
+                return Ok(());
+            }
+            // nft monitor's text: rules print with the sets of their table, so follow a
+            // snapshot taken when the subscription started.
+            let (snapshot, mon) = Nft::pull_and_follow(&target)?;
+            let mut printer = nft::MonitorPrinter::new(snapshot, printer_opts(&target)?);
+            for ev in mon {
+                let ev = ev?;
+                let overrun = ev == Event::Overrun;
+                print_lines(printer.lines(&ev));
+                if overrun {
+                    // Start again from the kernel's current state.
+                    let mut nft = Nft::open(&target)?;
+                    printer = nft::MonitorPrinter::new(nft.pull()?, printer_opts(&target)?);
                 }
             }
             Ok(())
         }
     }
+}
+
+fn printer_opts(target: &NsTarget) -> linx::Result<nft::PrintOptions> {
+    Ok(nft::PrintOptions {
+        ifnames: NetlinkIfResolver::new(target)?.names(),
+        ..Default::default()
+    })
 }
 
 #[cfg(test)]

@@ -254,6 +254,7 @@ fn rt_60_issue_commands_and_show_json_match_ip() {
         "link set v0 master br0",
         "link set v0 mtu 1300",
         "link set v0 up",
+        "link set v1 up",
         "link set br0 up",
         "addr add 192.0.2.10/24 dev br0",
         "route add 198.51.100.0/24 via 192.0.2.1 dev br0 table 100 metric 50",
@@ -262,6 +263,13 @@ fn rt_60_issue_commands_and_show_json_match_ip() {
         "rule add from 203.0.113.0/24 table 100 priority 1000",
         "nexthop add id 1 via 192.0.2.1 dev br0",
     ] {
+        if cmd.starts_with("nexthop") {
+            // A nexthop needs carrier on its device (ENETDOWN otherwise); the bridge gets it
+            // asynchronously once its port forwards.
+            while !ns.ip(&["-o", "link", "show", "br0"]).contains("LOWER_UP") {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
         let args: Vec<&str> = cmd.split(' ').collect();
         let (area, rest) = args.split_at(2);
         let mut all = area.to_vec();

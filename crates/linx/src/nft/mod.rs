@@ -32,6 +32,7 @@ mod exthdr;
 mod intervals;
 mod ir;
 mod lower;
+mod monitor;
 mod print;
 mod program;
 mod proto;
@@ -55,6 +56,7 @@ use crate::ns::NsTarget;
 pub use eval::IfResolver;
 /// The syntax crate (lexer, parser, AST, printer), for tools built on this module.
 pub use linx_nft_syntax as syntax;
+pub use monitor::MonitorPrinter;
 pub use print::{PrintOptions, Printed, print, print_table, rule_line};
 
 /// Options of loading a file: include directories (`-I`) and predefined variables (`-D`).

@@ -483,7 +483,7 @@ fn nft_interval_order(set: &Set) -> Option<Set> {
 }
 
 /// The elements of a set in `{ … }` syntax.
-fn fmt_elements(set: &Set, opts: &PrintOptions) -> String {
+pub(crate) fn fmt_elements(set: &Set, opts: &PrintOptions) -> String {
     let fixed = nft_interval_order(set);
     let set = fixed.as_ref().unwrap_or(set);
     let kty: Vec<u32> = set.key.fields.iter().map(|f| f.ty.0).collect();
@@ -2527,7 +2527,7 @@ fn expr_name(e: &Expr) -> String {
 }
 
 /// Decompiles one rule; `Ok` with verified text, `Err` with the best text and the reason.
-fn print_rule(
+pub(crate) fn print_rule(
     r: &Rule,
     t: &Table,
     chain: &str,
