@@ -533,3 +533,80 @@ fn nft_19_interval_checks_match_nft() {
         "{accepted} accepted, {refused} refused"
     );
 }
+
+/// NFT-08: `delete … handle N` for chains, sets, named objects and tables does what nft does;
+/// a handle that does not exist fails in both tools and changes nothing.
+#[test]
+fn nft_08_delete_by_handle_matches_nft() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("linx-nft-byhandle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = dir.join("seed.nft");
+    std::fs::write(
+        &seed,
+        "table inet t {\n\tcounter cnt {\n\t}\n\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\n\tchain c {\n\t}\n\n\tchain d {\n\t\tcounter\n\t}\n}\ntable ip u {\n}\n",
+    )
+    .unwrap();
+    let (a, b) = (NetNs::new().unwrap(), NetNs::new().unwrap());
+    for ns in [&a, &b] {
+        ns.run("nft", &["-f", seed.to_str().unwrap()]);
+    }
+    // Handles as nft reports them (both namespaces were built the same way).
+    let listing: serde_json::Value =
+        serde_json::from_str(&a.run("nft", &["-j", "-a", "list", "ruleset"])).unwrap();
+    let handle = |kind: &str, name: &str| -> u64 {
+        listing["nftables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|o| {
+                let x = o.get(kind)?;
+                (x["name"] == name).then(|| x["handle"].as_u64().unwrap())
+            })
+            .unwrap_or_else(|| panic!("{kind} {name}"))
+    };
+    let cmds = [
+        format!("delete chain inet t handle {}", handle("chain", "c")),
+        format!("delete set inet t handle {}", handle("set", "s")),
+        format!("delete counter inet t handle {}", handle("counter", "cnt")),
+        format!("delete table ip handle {}", handle("table", "u")),
+    ];
+    for (i, cmd) in cmds.iter().enumerate() {
+        let f = dir.join(format!("del{i}.nft"));
+        std::fs::write(&f, format!("{cmd}\n")).unwrap();
+        a.run("nft", &["-f", f.to_str().unwrap()]);
+        linx_apply(&f, &b).unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        assert_eq!(nft_json(&a), nft_json(&b), "after {cmd}");
+    }
+    assert_eq!(
+        nft_tables_of(&b),
+        ["inet t"],
+        "the ip table is gone, inet t stays"
+    );
+    // A handle that does not exist: both fail, nothing changes.
+    let f = dir.join("missing.nft");
+    std::fs::write(&f, "delete chain inet t handle 9999\n").unwrap();
+    let before = nft_json(&b);
+    assert!(
+        !a.command("nft")
+            .args(["-f", f.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let e = linx_apply(&f, &b).expect_err("missing handle");
+    assert!(e.contains("missing.nft:1:"), "{e}");
+    assert_eq!(nft_json(&b), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn nft_tables_of(ns: &NetNs) -> Vec<String> {
+    ns.run("nft", &["list", "tables"])
+        .lines()
+        .filter_map(|l| l.strip_prefix("table "))
+        .map(str::to_owned)
+        .collect()
+}

@@ -918,6 +918,86 @@ pub fn del_flowtable(family: Family, table: &str, name: &str, destroy: bool) -> 
     finish(w, format!("{family}/{table} flowtable {name}"))
 }
 
+/// What a delete-by-handle message names (`nft delete chain inet t handle 7` and friends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandleOf<'a> {
+    /// A table (the handle alone identifies it within its family).
+    Table,
+    /// A chain of this table.
+    Chain(&'a str),
+    /// A set or map of this table.
+    Set(&'a str),
+    /// A named object of this table, of this kind.
+    Object(&'a str, ObjectType),
+    /// A flowtable of this table.
+    Flowtable(&'a str),
+}
+
+/// `NFT_MSG_DEL*` (or `DESTROY*` with `destroy`) naming the object by its kernel handle
+/// instead of its name (`NFTA_*_HANDLE`), as nft sends `delete … handle N`.
+///
+/// ```
+/// use linx::netfilter::codec::{self, HandleOf};
+/// use linx::netfilter::Family;
+/// let m = codec::del_by_handle(Family::Inet, HandleOf::Chain("fw"), 7, false).unwrap();
+/// assert_eq!(m.name(), "NFT_MSG_DELCHAIN");
+/// ```
+///
+/// # Errors
+/// Invalid table names.
+pub fn del_by_handle(
+    family: Family,
+    of: HandleOf<'_>,
+    handle: u64,
+    destroy: bool,
+) -> Result<NftMessage> {
+    let (del, destroy_cmd) = match of {
+        HandleOf::Table => (NFT_MSG_DELTABLE, NFT_MSG_DESTROYTABLE),
+        HandleOf::Chain(_) => (NFT_MSG_DELCHAIN, NFT_MSG_DESTROYCHAIN),
+        HandleOf::Set(_) => (NFT_MSG_DELSET, NFT_MSG_DESTROYSET),
+        HandleOf::Object(..) => (NFT_MSG_DELOBJ, NFT_MSG_DESTROYOBJ),
+        HandleOf::Flowtable(_) => (NFT_MSG_DELFLOWTABLE, NFT_MSG_DESTROYFLOWTABLE),
+    };
+    let mut w = start(
+        if destroy { destroy_cmd } else { del },
+        family.number(),
+        0,
+        48,
+    );
+    let what = match of {
+        HandleOf::Table => {
+            w.be64(NFTA_TABLE_HANDLE, handle);
+            format!("{family} table handle {handle}")
+        }
+        HandleOf::Chain(t) => {
+            super::model::check_name("table name", t)?;
+            w.str(NFTA_CHAIN_TABLE, t);
+            w.be64(NFTA_CHAIN_HANDLE, handle);
+            format!("{family}/{t} chain handle {handle}")
+        }
+        HandleOf::Set(t) => {
+            super::model::check_name("table name", t)?;
+            w.str(NFTA_SET_TABLE, t);
+            w.be64(NFTA_SET_HANDLE, handle);
+            format!("{family}/{t} set handle {handle}")
+        }
+        HandleOf::Object(t, kind) => {
+            super::model::check_name("table name", t)?;
+            w.str(NFTA_OBJ_TABLE, t);
+            w.be32(NFTA_OBJ_TYPE, kind.number());
+            w.be64(NFTA_OBJ_HANDLE, handle);
+            format!("{family}/{t} {kind} handle {handle}")
+        }
+        HandleOf::Flowtable(t) => {
+            super::model::check_name("table name", t)?;
+            w.str(NFTA_FLOWTABLE_TABLE, t);
+            w.be64(NFTA_FLOWTABLE_HANDLE, handle);
+            format!("{family}/{t} flowtable handle {handle}")
+        }
+    };
+    finish(w, what)
+}
+
 /// A GET request (for dumps): nfgenmsg family plus optional table / set filter attributes.
 pub(crate) fn get_request(
     cmd: u8,

@@ -1217,8 +1217,14 @@ impl Compiler<'_> {
             CommandKind::Table { table, .. } => {
                 let (family, name) = match table {
                     ast::TableSel::Name(t) => (family_of(t.family), t.name.name.clone()),
-                    ast::TableSel::Handle { .. } => {
-                        return unsupported(span, "delete by handle of a table");
+                    ast::TableSel::Handle { family, handle } => {
+                        let m = codec::del_by_handle(
+                            family_of(*family),
+                            codec::HandleOf::Table,
+                            handle.value(),
+                            destroy,
+                        );
+                        return self.push_delete(m, span);
                     }
                 };
                 let f = family.number();
@@ -1232,9 +1238,12 @@ impl Compiler<'_> {
                     let family = family_of(q.table.family);
                     codec::del_chain(family, &q.table.name.name, &q.name.name, destroy)
                 }
-                ast::ObjSel::Handle { .. } => {
-                    return unsupported(span, "delete chain by handle");
-                }
+                ast::ObjSel::Handle { table, handle } => codec::del_by_handle(
+                    family_of(table.family),
+                    codec::HandleOf::Chain(&table.name.name),
+                    handle.value(),
+                    destroy,
+                ),
             },
             CommandKind::Rule {
                 chain,
@@ -1253,7 +1262,12 @@ impl Compiler<'_> {
                     let family = family_of(q.table.family);
                     codec::del_set(family, &q.table.name.name, &q.name.name, destroy)
                 }
-                ast::ObjSel::Handle { .. } => return unsupported(span, "delete set by handle"),
+                ast::ObjSel::Handle { table, handle } => codec::del_by_handle(
+                    family_of(table.family),
+                    codec::HandleOf::Set(&table.name.name),
+                    handle.value(),
+                    destroy,
+                ),
             },
             CommandKind::Flowtable { flowtable, .. } => match flowtable {
                 ast::ObjSel::Name(q) => codec::del_flowtable(
@@ -1262,22 +1276,16 @@ impl Compiler<'_> {
                     &q.name.name,
                     destroy,
                 ),
-                ast::ObjSel::Handle { .. } => {
-                    return unsupported(span, "delete flowtable by handle");
-                }
+                ast::ObjSel::Handle { table, handle } => codec::del_by_handle(
+                    family_of(table.family),
+                    codec::HandleOf::Flowtable(&table.name.name),
+                    handle.value(),
+                    destroy,
+                ),
             },
             CommandKind::Object { kind, object, .. } => match object {
                 ast::ObjSel::Name(q) => {
-                    let ty = match kind {
-                        ast::ObjectKind::Counter => 1,
-                        ast::ObjectKind::Quota => 2,
-                        ast::ObjectKind::CtHelper => 3,
-                        ast::ObjectKind::Limit => 4,
-                        ast::ObjectKind::CtTimeout => 7,
-                        ast::ObjectKind::Secmark => 8,
-                        ast::ObjectKind::CtExpectation => 9,
-                        ast::ObjectKind::Synproxy => 10,
-                    };
+                    let ty = object_type(*kind);
                     codec::del_object(
                         family_of(q.table.family),
                         &q.table.name.name,
@@ -1286,12 +1294,22 @@ impl Compiler<'_> {
                         destroy,
                     )
                 }
-                ast::ObjSel::Handle { .. } => {
-                    return unsupported(span, "delete object by handle");
-                }
+                ast::ObjSel::Handle { table, handle } => codec::del_by_handle(
+                    family_of(table.family),
+                    codec::HandleOf::Object(
+                        &table.name.name,
+                        crate::netfilter::obj::ObjectType::from_number(object_type(*kind)),
+                    ),
+                    handle.value(),
+                    destroy,
+                ),
             },
             _ => return unsupported(span, "this delete command"),
         };
+        self.push_delete(msg, span)
+    }
+
+    fn push_delete(&mut self, msg: crate::Result<NftMessage>, span: Span) -> R<()> {
         let msg = msg.map_err(|e| Diagnostic::error(span, e.to_string()))?;
         self.push(Pending::Raw(msg), span);
         Ok(())
@@ -1924,6 +1942,20 @@ fn concat_key(mut parts: Vec<E>, span: Span) -> R<E> {
     e.len = size;
     e.flags = F_CONSTANT | F_SINGLETON;
     Ok(e)
+}
+
+/// `NFT_OBJECT_*` of an object kind.
+fn object_type(kind: ast::ObjectKind) -> u32 {
+    match kind {
+        ast::ObjectKind::Counter => 1,
+        ast::ObjectKind::Quota => 2,
+        ast::ObjectKind::CtHelper => 3,
+        ast::ObjectKind::Limit => 4,
+        ast::ObjectKind::CtTimeout => 7,
+        ast::ObjectKind::Secmark => 8,
+        ast::ObjectKind::CtExpectation => 9,
+        ast::ObjectKind::Synproxy => 10,
+    }
 }
 
 fn table_name(t: &ast::TableSel) -> R<(Family, String)> {
