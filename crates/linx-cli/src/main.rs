@@ -20,6 +20,7 @@ mod mount;
 mod neigh;
 mod nexthop;
 mod nft;
+mod reconcile;
 mod route;
 mod rule;
 mod run;
@@ -110,6 +111,9 @@ enum Command {
         #[command(subcommand)]
         verb: cgroup::CgroupVerb,
     },
+    /// Make a namespace look like a desired-state file (links, addresses, routes, neighbours,
+    /// rules, sysctls, cgroup limits, nf_tables); `--watch` keeps it converged.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 /// `--netns PID|PATH|NAME`, shared by every command that works on a network namespace.
@@ -193,5 +197,6 @@ fn run(cli: Cli) -> linx::Result<()> {
         Command::Seccomp { verb } => seccomp::run(verb),
         Command::Mount { verb } => mount::run(verb),
         Command::Cgroup { verb } => cgroup::run(verb),
+        Command::Reconcile(args) => reconcile::run(args),
     }
 }

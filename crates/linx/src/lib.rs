@@ -33,6 +33,8 @@ pub mod pidfd;
 pub mod probe;
 #[cfg(feature = "process")]
 pub mod process;
+#[cfg(any(feature = "reconcile", feature = "sysctl"))]
+pub mod reconcile;
 #[cfg(feature = "rtnl")]
 pub mod rtnl;
 #[cfg(feature = "seccomp")]

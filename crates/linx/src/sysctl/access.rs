@@ -578,10 +578,12 @@ impl Sysctl {
     /// the existing keys they match (component by component), except keys set explicitly
     /// elsewhere in the file or excluded by a `-key` line. A failure of a `-key = value` line is
     /// reported as ignored. Values with a newline or NUL cannot occur (the parser splits lines).
+    /// Globs are expanded before anything is written; the writes go through the shared flat
+    /// key/value engine ([`crate::reconcile::flat`]).
     ///
     /// # Errors
-    /// Only errors expanding a glob's fixed prefix (e.g. an invalid target); per-key failures
-    /// are in the report.
+    /// Only errors expanding a glob's fixed prefix (e.g. an invalid target), before anything is
+    /// written; per-key failures are in the report.
     ///
     /// ```no_run
     /// use linx::sysctl::{Sysctl, parse_conf};
@@ -590,7 +592,7 @@ impl Sysctl {
     /// # Ok::<(), linx::Error>(())
     /// ```
     pub fn apply_conf(&self, conf: &Conf) -> Result<ConfReport> {
-        let mut report = ConfReport::default();
+        use crate::reconcile::flat::{self, FlatOp};
         let explicit: Vec<&Key> = conf
             .entries
             .iter()
@@ -603,42 +605,57 @@ impl Sysctl {
                 .filter(|e| e.value.is_none())
                 .any(|e| key_matches(&e.key, k))
         };
+        // Every glob is expanded before anything is written.
+        let mut planned: Vec<(&ConfEntry, Key, &String, bool)> = Vec::new();
         for entry in &conf.entries {
             let Some(value) = &entry.value else { continue };
             if !entry.key.is_glob() {
-                report
-                    .items
-                    .push(self.apply_one(entry, entry.key.clone(), value));
+                planned.push((entry, entry.key.clone(), value, false));
                 continue;
             }
             for key in self.expand(&entry.key)? {
-                if explicit.contains(&&key) || excluded(&key) {
-                    report.items.push(ConfItem {
-                        line: entry.line,
-                        key,
-                        value: value.clone(),
-                        outcome: Outcome::Excluded,
-                    });
-                } else {
-                    report.items.push(self.apply_one(entry, key, value));
-                }
+                let skip = explicit.contains(&&key) || excluded(&key);
+                planned.push((entry, key, value, skip));
             }
         }
-        Ok(report)
-    }
-
-    fn apply_one(&self, entry: &ConfEntry, key: Key, value: &str) -> ConfItem {
-        let outcome = match self.write(&key, Value::Str(value.to_owned())) {
-            Ok(()) => Outcome::Applied,
-            Err(e) if entry.ignore_errors => Outcome::Ignored(e),
-            Err(e) => Outcome::Failed(e),
-        };
-        ConfItem {
-            line: entry.line,
-            key,
-            value: value.to_owned(),
-            outcome,
+        // The writes go through the shared flat key/value engine (one write primitive for
+        // sysctl.conf, sysctl reconcile and cgroup limits), in file order and unconditionally, as
+        // sysctl(8) does (writing `conf.all.*` also propagates to every interface).
+        let ops = planned
+            .iter()
+            .filter(|(_, _, _, skip)| !skip)
+            .map(|(_, key, value, _)| FlatOp::Write {
+                key: key.to_string(),
+                value: (*value).clone(),
+            })
+            .collect();
+        let mut store = crate::reconcile::sysctl::SysctlStore::new(self.clone());
+        let mut results = flat::execute_all(&mut store, ops).into_iter();
+        let mut report = ConfReport::default();
+        for (entry, key, value, skip) in planned {
+            let outcome = if skip {
+                Outcome::Excluded
+            } else {
+                match results.next() {
+                    Some((_, Ok(()))) => Outcome::Applied,
+                    Some((_, Err(e))) if entry.ignore_errors => Outcome::Ignored(e),
+                    Some((_, Err(e))) => Outcome::Failed(e),
+                    // One result per write: cannot happen.
+                    None => Outcome::Failed(Error::state(
+                        Subsystem::Sysctl,
+                        crate::error::StateKind::Closed,
+                        Some(format!("{key}: no write result")),
+                    )),
+                }
+            };
+            report.items.push(ConfItem {
+                line: entry.line,
+                key,
+                value: value.clone(),
+                outcome,
+            });
         }
+        Ok(report)
     }
 
     /// The existing keys a glob key matches (sorted).

@@ -1,0 +1,153 @@
+//! `linx reconcile FILE` inside a fresh network namespace: a file converges, a second run is a
+//! no-op, ownership kept in `--state` lets a removed address be deleted while a foreign one
+//! survives, and bad files are located errors (`FILE:LINE`, exit 2) with nothing applied.
+
+use std::path::Path;
+use std::process::Output;
+
+use linx_testkit::{NetNs, require_root};
+
+const LINX: &str = env!("CARGO_BIN_EXE_linx");
+
+fn fresh() -> Option<NetNs> {
+    if !require_root() {
+        return None;
+    }
+    let ns = NetNs::new().expect("create a network namespace");
+    ns.ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+    ns.ip(&["link", "set", "v0", "up"]);
+    ns.ip(&["link", "set", "v1", "up"]);
+    Some(ns)
+}
+
+fn linx(ns: &NetNs, args: &[&str]) -> Output {
+    ns.command(LINX).args(args).output().expect("run linx")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).expect("write the desired-state file");
+    p.display().to_string()
+}
+
+const NET: &str = r#"# v0 gets an address and two routes
+[[addresses]]
+dev = "v0"
+address = "192.0.2.10/24"
+
+[[addresses]]
+dev = "v0"
+address = "192.0.2.11/24"
+
+[[routes]]
+dst = "198.51.100.0/24"
+via = "192.0.2.1"
+
+[[routes]]
+dst = "203.0.113.0/24"
+dev = "v0"
+"#;
+
+#[test]
+fn rec_cli_file_converges_second_run_noop_and_state_ownership() {
+    let Some(ns) = fresh() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "net.toml", NET);
+    let state = dir.path().join("state.json").display().to_string();
+    // A foreign address on the same interface.
+    ns.ip(&["addr", "add", "10.99.0.9/24", "dev", "v0"]);
+
+    let out = linx(&ns, &["reconcile", &file, "--state", &state]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().last(),
+        Some("converged (4 applied)"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("+ ")).count(), 4);
+    let routes = ns.ip(&["route", "show", "proto", "76"]);
+    assert!(
+        routes.contains("198.51.100.0/24 via 192.0.2.1 dev v0"),
+        "{routes}"
+    );
+    assert!(routes.contains("203.0.113.0/24 dev v0"), "{routes}");
+
+    let out = linx(&ns, &["reconcile", &file, "--state", &state]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "converged (nothing to do)");
+
+    // Drop 192.0.2.11 from the file: owned through --state, so it is deleted; the foreign
+    // address stays.
+    let smaller = NET.replace(
+        "[[addresses]]\ndev = \"v0\"\naddress = \"192.0.2.11/24\"\n\n",
+        "",
+    );
+    assert_ne!(smaller, NET);
+    let file = write(dir.path(), "net.toml", &smaller);
+    let out = linx(&ns, &["reconcile", &file, "--state", &state]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().last(),
+        Some("converged (1 applied)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("192.0.2.11/24"), "{stdout}");
+    let addrs = ns.ip(&["-4", "addr", "show", "dev", "v0"]);
+    assert!(!addrs.contains("192.0.2.11/24"), "{addrs}");
+    assert!(addrs.contains("192.0.2.10/24"), "{addrs}");
+    assert!(addrs.contains("10.99.0.9/24"), "{addrs}");
+}
+
+#[test]
+fn rec_cli_bad_files_are_located_and_apply_nothing() {
+    let Some(ns) = fresh() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        // Unknown key.
+        (
+            "unknown.toml",
+            "[[addresses]]\ndev = \"v0\"\naddress = \"192.0.2.10/24\"\n\n[[routes]]\ndst = \"default\"\ngatway = \"192.0.2.1\"\n",
+            ":7",
+        ),
+        // Wrong type.
+        (
+            "type.toml",
+            "[[addresses]]\ndev = \"v0\"\naddress = \"192.0.2.10/24\"\n\n[[routes]]\ndst = \"10.0.0.0/8\"\nmetric = \"high\"\ndev = \"v0\"\n",
+            ":7",
+        ),
+        // Unknown interface: found by the pass, before anything is applied.
+        (
+            "unknown-if.toml",
+            "[[addresses]]\ndev = \"v0\"\naddress = \"192.0.2.10/24\"\n\n[[addresses]]\ndev = \"nosuch0\"\naddress = \"192.0.2.20/24\"\n",
+            ":5",
+        ),
+        // JSON with a malformed address.
+        (
+            "bad.json",
+            "{\n  \"addresses\": [\n    {\"dev\": \"v0\", \"address\": \"192.0.2.10/24\"},\n    {\"dev\": \"v0\", \"address\": \"192.0.2.300/24\"}\n  ]\n}\n",
+            ":4",
+        ),
+    ];
+    for (name, body, line) in cases {
+        let file = write(dir.path(), name, body);
+        let out = linx(&ns, &["reconcile", &file]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{file}{line}")),
+            "{name}: expected {file}{line} in {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let addrs = ns.ip(&["-4", "addr", "show", "dev", "v0"]);
+        assert!(
+            !addrs.contains("192.0.2.10"),
+            "{name} applied something: {addrs}"
+        );
+    }
+}
