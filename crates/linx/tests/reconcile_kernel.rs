@@ -16,13 +16,13 @@ use linx::netfilter::{
 use linx::ns::NsTarget;
 use linx::reconcile::flat::{FlatOp, FlatState};
 use linx::reconcile::net::{
-    AddressDesired, Change, LinkDesired, NeighbourDesired, NetDesired, NetObject, NetOwned,
-    NetReconciler, NexthopDesired, NexthopMember, RouteDesired, RuleDesired,
+    AddressDesired, Change, HopDesired, LinkDesired, NeighbourDesired, NetDesired, NetObject,
+    NetOwned, NetReconciler, NexthopDesired, NexthopMember, RouteDesired, RuleDesired,
 };
 use linx::reconcile::nft::{NftOp, NftOwned, NftReconciler};
 use linx::reconcile::sysctl::SysctlReconciler;
 use linx::reconcile::{LoopOptions, Options, ReconcileLoop, Reconciler, Wakeup};
-use linx::rtnl::{LinkSpec, RouteFilter, RouteProtocol, Rtnl};
+use linx::rtnl::{LinkSpec, RouteFilter, RouteProtocol, RouteSpec, Rtnl};
 use linx::sysctl::{Key, Sysctl, Value};
 use linx::types::IfName;
 use linx_testkit::{NetNs, require_root, require_tool};
@@ -832,4 +832,128 @@ fn rec_45_nexthop_objects_two_way_by_protocol() {
     assert!(r4.converged, "{:?}", r4.lines());
     let shown = ns.ip(&["nexthop", "show"]);
     assert_eq!(shown.trim(), "id 50 blackhole proto static", "{shown}");
+}
+
+/// REC-06/REC-46 against the kernel: when the wake source's receive buffer overflows (a flood of
+/// route events it does not read in time), it reports `Overrun` — which the loop turns into a
+/// full pass — never a partial `Changed`; afterwards it keeps working.
+#[test]
+fn rec_46_monitor_overrun_is_reported_as_overrun() {
+    let Some((_ns, t)) = fresh() else { return };
+    let mut net = NetReconciler::new().monitor_buffer(4096);
+    let mut w = net.subscribe(&t).unwrap().unwrap();
+    // 2,000 route events (~100 bytes each) against a buffer of a few KiB, nothing reading.
+    let specs: Vec<RouteSpec> = (0..2000u32)
+        .map(|i| {
+            let p = format!("100.{}.{}.0/24", 64 + i / 256, i % 256);
+            RouteSpec::new(p.parse().unwrap())
+                .oif("v0")
+                .protocol(RouteProtocol(76))
+        })
+        .collect();
+    Rtnl::open(&t).unwrap().add_routes(&specs).unwrap();
+    let mut seen = Wakeup::Nothing;
+    let start = Instant::now();
+    while seen != Wakeup::Overrun && start.elapsed() < PATIENCE {
+        seen = seen.max(w.wait(Some(Duration::from_millis(200))).unwrap());
+    }
+    assert_eq!(seen, Wakeup::Overrun);
+    // Drained, the source reports new events again.
+    while w.wait(Some(Duration::from_millis(0))).unwrap() != Wakeup::Nothing {}
+    Rtnl::open(&t)
+        .unwrap()
+        .add_route(
+            &RouteSpec::new("198.18.0.0/15".parse().unwrap())
+                .oif("v0")
+                .protocol(RouteProtocol(76)),
+        )
+        .unwrap();
+    let mut seen = Wakeup::Nothing;
+    let start = Instant::now();
+    while seen == Wakeup::Nothing && start.elapsed() < PATIENCE {
+        seen = w.wait(Some(Duration::from_millis(200))).unwrap();
+    }
+    assert_eq!(seen, Wakeup::Changed);
+}
+
+/// REC-41: every route shape the desired state can name — multipath with weights, a device
+/// route, a table and a metric, a non-unicast type, IPv6 — converges, is a no-op on the second
+/// pass, and each is shown by iproute2 with protocol 76; a hand-changed hop weight is healed by
+/// one update.
+#[test]
+fn rec_41_route_shapes_multipath_table_metric_type_ipv6() {
+    let Some((ns, t)) = fresh() else { return };
+    let d = NetDesired::new()
+        .address(AddressDesired::new(
+            ifn("v0"),
+            "192.0.2.10/24".parse().unwrap(),
+        ))
+        .address(AddressDesired::new(ifn("v0"), "2001:db8::10/64".parse().unwrap()).nodad())
+        .route(
+            RouteDesired::new("198.51.100.0/24".parse().unwrap())
+                .hop(HopDesired::via(ip("192.0.2.1")).dev(ifn("v0")).weight(1))
+                .hop(HopDesired::via(ip("192.0.2.2")).dev(ifn("v0")).weight(3)),
+        )
+        .route(RouteDesired::new("203.0.113.0/24".parse().unwrap()).dev(ifn("v0")))
+        .route(
+            RouteDesired::new("10.20.0.0/16".parse().unwrap())
+                .via(ip("192.0.2.1"))
+                .table(100)
+                .metric(50),
+        )
+        .route(RouteDesired::new("10.30.0.0/16".parse().unwrap()).kind("unreachable"))
+        .route(RouteDesired::new("2001:db8:1::/48".parse().unwrap()).via(ip("2001:db8::1")));
+    let mut net = NetReconciler::new();
+    let r1 = net
+        .reconcile(&t, &d, &NetOwned::default(), &opts())
+        .unwrap();
+    assert_eq!(r1.to_string(), "converged (7 applied)", "{:?}", r1.lines());
+    let v4 = ns.ip(&["-4", "route", "show", "table", "all", "proto", "76"]);
+    assert!(v4.contains("198.51.100.0/24"), "{v4}");
+    assert!(v4.contains("nexthop via 192.0.2.1 dev v0 weight 1"), "{v4}");
+    assert!(v4.contains("nexthop via 192.0.2.2 dev v0 weight 3"), "{v4}");
+    assert!(v4.contains("203.0.113.0/24 dev v0"), "{v4}");
+    assert!(
+        v4.contains("10.20.0.0/16 via 192.0.2.1 dev v0 table 100 metric 50"),
+        "{v4}"
+    );
+    assert!(v4.contains("unreachable 10.30.0.0/16"), "{v4}");
+    let v6 = ns.ip(&["-6", "route", "show", "proto", "76"]);
+    assert!(
+        v6.contains("2001:db8:1::/48 via 2001:db8::1 dev v0"),
+        "{v6}"
+    );
+    let r2 = net.reconcile(&t, &d, &r1.last_applied, &opts()).unwrap();
+    assert!(r2.is_noop(), "{:?}", r2.lines());
+    // Drift: the multipath route replaced by hand with other weights.
+    ns.ip(&[
+        "route",
+        "replace",
+        "198.51.100.0/24",
+        "proto",
+        "76",
+        "nexthop",
+        "via",
+        "192.0.2.1",
+        "dev",
+        "v0",
+        "weight",
+        "2",
+        "nexthop",
+        "via",
+        "192.0.2.2",
+        "dev",
+        "v0",
+        "weight",
+        "2",
+    ]);
+    let r3 = net.reconcile(&t, &d, &r2.last_applied, &opts()).unwrap();
+    let classes: Vec<(Change, &str)> = r3
+        .applied
+        .iter()
+        .map(|o| (o.change, o.object.class()))
+        .collect();
+    assert_eq!(classes, [(Change::Update, "route")], "{:?}", r3.lines());
+    let v4 = ns.ip(&["-4", "route", "show", "198.51.100.0/24", "proto", "76"]);
+    assert!(v4.contains("weight 3"), "{v4}");
 }

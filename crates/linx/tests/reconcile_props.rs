@@ -1,6 +1,7 @@
 //! Unit tier: property tests of every pure reconcile diff, without a kernel (REC-03, spec
 //! scenario 2): the flat engine (REC-20…REC-23) and the rtnetlink plan (REC-40…REC-43) —
-//! partition exactness, fixpoint after applying, never deleting what is not owned.
+//! partition exactness, fixpoint after applying, never deleting what is not owned — and the
+//! nf_tables adapter (REC-60): converged input, exact releases, foreign tables ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -522,4 +523,137 @@ fn rec_42_foreign_rules_untouched_and_rules_two_way() {
             .ops
             .is_empty()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// nf_tables adapter
+// ---------------------------------------------------------------------------------------------
+
+mod nft_adapter {
+    use std::collections::BTreeSet;
+
+    use linx::netfilter::builder::{RuleBuilder, tcp};
+    use linx::netfilter::{
+        BaseChain, Chain, ChainType, Family, Hook, Policy, Ruleset, Table, TableLifetime,
+    };
+    use linx::reconcile::nft::{NftObserved, NftOwned, NftReconciler};
+    use linx::reconcile::{Options, Reconciler};
+    use proptest::prelude::*;
+
+    /// A table `name` with one input chain whose rules accept `ports`, tagged by position.
+    fn table(family: Family, name: &str, ports: &[u16]) -> Table {
+        let mut t = Table::new(family, name, TableLifetime::Persistent).unwrap();
+        let mut c = Chain::base(
+            "input",
+            BaseChain::new(ChainType::Filter, Hook::Input, 0).policy(Policy::Accept),
+        )
+        .unwrap();
+        for (i, p) in ports.iter().enumerate() {
+            c.push(
+                RuleBuilder::new(family)
+                    .matches(tcp().dport(*p))
+                    .accept()
+                    .tag(&format!("r{i}"))
+                    .unwrap(),
+            );
+        }
+        t.add_chain(c).unwrap();
+        t
+    }
+
+    fn family() -> impl Strategy<Value = Family> {
+        prop_oneof![Just(Family::Inet), Just(Family::Ip), Just(Family::Ip6)]
+    }
+
+    /// Up to three tables named `prefix` + a letter, each with up to four rules.
+    fn tables(prefix: &'static str) -> impl Strategy<Value = Vec<Table>> {
+        proptest::collection::btree_map(
+            (family(), "[a-c]"),
+            proptest::collection::vec(1u16..2000, 0..4),
+            0..3,
+        )
+        .prop_map(move |m| {
+            m.into_iter()
+                .map(|((f, n), ports)| table(f, &format!("{prefix}{n}"), &ports))
+                .collect()
+        })
+    }
+
+    fn ruleset(tables: impl IntoIterator<Item = Table>) -> Ruleset {
+        let mut rs = Ruleset::new();
+        for t in tables {
+            rs.add_table(t).unwrap();
+        }
+        rs
+    }
+
+    // NftObserved is non-exhaustive: no struct literal outside the crate.
+    #[allow(clippy::field_reassign_with_default)]
+    fn observed(rs: Ruleset) -> NftObserved {
+        let mut o = NftObserved::default();
+        o.generation = 7;
+        o.ruleset = rs;
+        o
+    }
+
+    fn names(ts: &[Table]) -> BTreeSet<(Family, String)> {
+        ts.iter().map(|t| (t.family, t.name.clone())).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// REC-03/REC-60: a kernel that already holds the desired tables (next to foreign ones)
+        /// needs no patch; the only deletions are owned tables that left the desired ruleset and
+        /// still exist; the generation the plan checks is the observed one.
+        #[test]
+        fn rec_60_converged_plan_is_empty_and_releases_exactly_the_dropped_owned_tables(
+            desired in tables("d"),
+            foreign in tables("f"),
+            dropped in tables("o"),
+            gone in tables("g"),
+        ) {
+            let nft = NftReconciler::new();
+            let want = ruleset(desired.clone());
+            let obs = observed(ruleset(desired.iter().chain(&foreign).chain(&dropped).cloned()));
+            let owned = NftOwned {
+                tables: names(&desired).into_iter().chain(names(&dropped)).chain(names(&gone)).collect(),
+            };
+            let plan = nft.diff(&obs, &want, &owned, &Options::default()).unwrap();
+            prop_assert!(plan.patch.is_empty(), "{:?}", plan.patch);
+            prop_assert_eq!(plan.release.iter().cloned().collect::<BTreeSet<_>>(), names(&dropped));
+            prop_assert_eq!(plan.generation, 7);
+        }
+
+        /// REC-04/REC-60: foreign tables never influence the plan — the plan with any set of
+        /// unowned, undesired tables present is the plan without them.
+        #[test]
+        fn rec_60_foreign_tables_never_change_the_plan(
+            desired in tables("d"),
+            current in tables("d"),
+            foreign in tables("f"),
+        ) {
+            let nft = NftReconciler::new();
+            let want = ruleset(desired.clone());
+            let owned = NftOwned::default();
+            let without = nft
+                .diff(&observed(ruleset(current.clone())), &want, &owned, &Options::default())
+                .unwrap();
+            let with = nft
+                .diff(
+                    &observed(ruleset(current.iter().chain(&foreign).cloned())),
+                    &want,
+                    &owned,
+                    &Options::default(),
+                )
+                .unwrap();
+            prop_assert_eq!(&without, &with);
+            prop_assert!(with.release.is_empty());
+            // Desired tables that differ from (or are missing in) the kernel need a patch;
+            // current tables that are not desired are not this reconciler's business.
+            let wanted = names(&desired);
+            let same = ruleset(current.into_iter().filter(|t| wanted.contains(&(t.family, t.name.clone())))) == want;
+            prop_assert_eq!(with.patch.is_empty(), same);
+        }
+    }
 }

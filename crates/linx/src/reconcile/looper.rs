@@ -439,11 +439,14 @@ where
             let mut died = false;
             if let Some(w) = &mut wake {
                 for (part, rev) in w.parts_mut().iter_mut().zip(revents.iter().skip(1)) {
-                    if rev.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
+                    if rev.intersects(PollFlags::HUP | PollFlags::NVAL) {
                         died = true;
                         continue;
                     }
-                    if !rev.contains(PollFlags::IN) {
+                    // A pending socket error (POLLERR) is drained like data: a netlink monitor
+                    // whose buffer overran reports ENOBUFS this way, and its drain turns that
+                    // into `Overrun` (REC-06).
+                    if !rev.intersects(PollFlags::IN | PollFlags::ERR) {
                         continue;
                     }
                     match part.drain() {
@@ -451,6 +454,11 @@ where
                         Ok(Wakeup::Overrun) => {
                             log::debug!("reconcile: wake source overran: full pass");
                             schedule(&mut pass_at, now + self.debounce);
+                        }
+                        // An error condition the drain did not explain: the source is broken.
+                        Ok(Wakeup::Nothing) if rev.contains(PollFlags::ERR) => {
+                            log::warn!("reconcile: wake source reported an error (re-subscribing)");
+                            died = true;
                         }
                         Ok(Wakeup::Nothing) => {}
                         Err(e) => {

@@ -2442,6 +2442,8 @@ pub struct NetReconciler {
     protocol: RouteProtocol,
     /// The socket of the last scope (by its `Display`), kept between passes.
     sock: Option<(String, Rtnl)>,
+    /// The receive buffer of the monitor [`subscribe`](Reconciler::subscribe) opens.
+    monitor_buffer: Option<usize>,
 }
 
 impl Default for NetReconciler {
@@ -2462,7 +2464,23 @@ impl NetReconciler {
         NetReconciler {
             protocol,
             sock: None,
+            monitor_buffer: None,
         }
+    }
+
+    /// Sets the receive buffer (`SO_RCVBUF`, or `SO_RCVBUFFORCE` for privileged callers) of the
+    /// route monitor that [`subscribe`](Reconciler::subscribe) opens. A larger buffer makes
+    /// overruns under event floods rarer; an overrun is never lost either way — it wakes the
+    /// loop for a full pass (REC-06, REC-46).
+    ///
+    /// ```
+    /// use linx::reconcile::net::NetReconciler;
+    /// let net = NetReconciler::new().monitor_buffer(4 << 20);
+    /// # let _ = net;
+    /// ```
+    pub fn monitor_buffer(mut self, bytes: usize) -> NetReconciler {
+        self.monitor_buffer = Some(bytes);
+        self
     }
 
     /// The protocol number this reconciler owns.
@@ -2615,7 +2633,7 @@ impl Reconciler for NetReconciler {
     /// other protocols, non-universe addresses and non-permanent neighbours are ignored; an
     /// overrun forces a full pass (REC-46).
     fn subscribe(&mut self, scope: &NsTarget) -> Result<Option<WakeSource>> {
-        let mon = RouteMonitor::open(
+        let mut mon = RouteMonitor::open(
             scope,
             MonitorGroups::LINK
                 | MonitorGroups::ADDRESS
@@ -2624,6 +2642,9 @@ impl Reconciler for NetReconciler {
                 | MonitorGroups::NEIGH
                 | MonitorGroups::NEXTHOP,
         )?;
+        if let Some(bytes) = self.monitor_buffer {
+            mon.set_recv_buffer(bytes)?;
+        }
         Ok(Some(WakeSource::new(NetWake {
             mon,
             protocol: self.protocol,

@@ -20,9 +20,12 @@ pub enum Wakeup {
 /// One pollable source of wake-ups: a monitor socket, a `cgroup.events` watcher, a pipe in
 /// tests.
 ///
-/// The loop polls [`fd`](Wake::fd) for readability and then calls [`drain`](Wake::drain), which
-/// must not block. An `Err` from `drain` (or a hang-up on the fd) means the source died: the loop
-/// drops it and re-subscribes with backoff while the timer keeps running.
+/// The loop polls [`fd`](Wake::fd) for readability (or a pending error) and then calls
+/// [`drain`](Wake::drain), which must not block and must consume the error condition — a
+/// netlink monitor's overrun arrives as `POLLERR`/`ENOBUFS` and is reported as
+/// [`Wakeup::Overrun`]. An `Err` from `drain`, an error it leaves unexplained (`Nothing`) or a
+/// hang-up on the fd means the source died: the loop drops it and re-subscribes with backoff
+/// while the timer keeps running.
 ///
 /// ```
 /// use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -112,7 +115,8 @@ impl WakeSource {
     /// expired.
     ///
     /// # Errors
-    /// A part that died (its `drain` failed or its fd hung up); `poll(2)` failures.
+    /// A part that died (its `drain` failed, its fd hung up, or it reported an error condition
+    /// its `drain` did not turn into [`Wakeup::Overrun`]); `poll(2)` failures.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -152,16 +156,25 @@ impl WakeSource {
             fds.iter().map(PollFd::revents).collect()
         };
         let mut out = Wakeup::Nothing;
+        let dead = |what: &str| {
+            crate::Error::state(
+                crate::error::Subsystem::Reconcile,
+                crate::error::StateKind::Closed,
+                Some(format!("a wake source {what}")),
+            )
+        };
         for (part, rev) in self.parts.iter_mut().zip(revents) {
-            if rev.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
-                return Err(crate::Error::state(
-                    crate::error::Subsystem::Reconcile,
-                    crate::error::StateKind::Closed,
-                    Some("a wake source hung up".into()),
-                ));
+            if rev.intersects(PollFlags::HUP | PollFlags::NVAL) {
+                return Err(dead("hung up"));
             }
-            if rev.contains(PollFlags::IN) {
-                out = out.max(part.drain()?);
+            // A pending socket error (POLLERR) is drained like data: a netlink monitor whose
+            // buffer overran reports ENOBUFS this way, which its drain turns into `Overrun`.
+            if rev.intersects(PollFlags::IN | PollFlags::ERR) {
+                let w = part.drain()?;
+                if w == Wakeup::Nothing && rev.contains(PollFlags::ERR) {
+                    return Err(dead("reported an error its drain did not explain"));
+                }
+                out = out.max(w);
             }
         }
         Ok(out)
