@@ -163,6 +163,28 @@ fn rec_file_bad_input_is_located() {
         Format::Toml,
     );
     assert!(e.contains("net.conf:1: rules[0]"), "{e}");
+    // Duplicate keys: TOML refuses them itself; JSON objects are checked (the last one would
+    // otherwise win silently), and two spellings of one sysctl key are one key.
+    let e = err(
+        "{\n \"sysctl\": {\n  \"net.ipv4.ip_forward\": 1,\n  \"net.ipv4.ip_forward\": 0\n }\n}",
+        Format::Json,
+    );
+    assert!(e.contains("net.conf:4") && e.contains("twice"), "{e}");
+    let e = err(
+        "{\"cgroup\": {\"path\": \"a\",\n \"limits\": {\"pids.max\": 1,\n \"pids.max\": 2}}}",
+        Format::Json,
+    );
+    assert!(e.contains("net.conf:3") && e.contains("twice"), "{e}");
+    let e = err(
+        "[sysctl]\n\"net.ipv4.ip_forward\" = 1\n\"net.ipv4.ip_forward\" = 0\n",
+        Format::Toml,
+    );
+    assert!(e.contains("net.conf:3"), "{e}");
+    let e = err(
+        "[sysctl]\n\"net.ipv4.ip_forward\" = 1\n\"net/ipv4/ip_forward\" = 0\n",
+        Format::Toml,
+    );
+    assert!(e.contains("twice"), "{e}");
     // Syntax errors.
     let e = err("[[routes]\n", Format::Toml);
     assert!(e.contains("net.conf:1"), "{e}");

@@ -957,3 +957,43 @@ fn rec_41_route_shapes_multipath_table_metric_type_ipv6() {
     let v4 = ns.ip(&["-4", "route", "show", "198.51.100.0/24", "proto", "76"]);
     assert!(v4.contains("weight 3"), "{v4}");
 }
+
+/// REC-43: an owned address whose interface vanished (deleted by hand) is done, not a failure:
+/// the pass that no longer desires it converges and forgets it; an interface created again under
+/// the same name does not inherit the old ownership.
+#[test]
+fn rec_43_owned_address_on_a_vanished_interface_counts_as_done() {
+    let Some((ns, t)) = fresh() else { return };
+    ns.ip(&["link", "add", "w0", "type", "veth", "peer", "name", "w1"]);
+    ns.ip(&["link", "set", "w0", "up"]);
+    let d = NetDesired::new()
+        .address(AddressDesired::new(
+            ifn("v0"),
+            "192.0.2.10/24".parse().unwrap(),
+        ))
+        .address(AddressDesired::new(
+            ifn("w0"),
+            "198.18.0.1/24".parse().unwrap(),
+        ));
+    let mut net = NetReconciler::new();
+    let r1 = net
+        .reconcile(&t, &d, &NetOwned::default(), &opts())
+        .unwrap();
+    assert_eq!(r1.to_string(), "converged (2 applied)", "{:?}", r1.lines());
+    assert_eq!(r1.last_applied.addresses.len(), 2);
+    ns.ip(&["link", "del", "w0"]);
+    let d2 = NetDesired::new().address(AddressDesired::new(
+        ifn("v0"),
+        "192.0.2.10/24".parse().unwrap(),
+    ));
+    let r2 = net.reconcile(&t, &d2, &r1.last_applied, &opts()).unwrap();
+    assert!(r2.converged, "{:?}", r2.lines());
+    assert!(r2.failed.is_empty() && r2.pending.is_empty());
+    assert_eq!(r2.last_applied.addresses.len(), 1, "{:?}", r2.last_applied);
+    // w0 again, with the same address added by someone else: foreign, never deleted.
+    ns.ip(&["link", "add", "w0", "type", "veth", "peer", "name", "w1"]);
+    ns.ip(&["addr", "add", "198.18.0.1/24", "dev", "w0"]);
+    let r3 = net.reconcile(&t, &d2, &r2.last_applied, &opts()).unwrap();
+    assert!(r3.is_noop(), "{:?}", r3.lines());
+    assert_eq!(addrs(&ns, "w0"), ["198.18.0.1/24"]);
+}

@@ -160,8 +160,43 @@ impl<'de> Deserialize<'de> for SysctlValue {
 #[serde(deny_unknown_fields)]
 struct CgroupSection {
     path: PathBuf,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map")]
     limits: CgroupDesired,
+}
+
+/// A string-keyed map that refuses a key given twice (TOML refuses duplicates itself; JSON
+/// objects would otherwise keep the last one silently).
+fn unique_map<'de, D, V>(d: D) -> std::result::Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of keys and values")
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(k) = map.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    return Err(de::Error::custom(format!("the key \"{k}\" is given twice")));
+                }
+                let v = map.next_value()?;
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+
+    d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 /// The file model (every struct refuses unknown keys).
@@ -186,7 +221,7 @@ struct FileModel {
     rules: Vec<RuleDesired>,
     #[serde(default)]
     nexthops: Vec<NexthopDesired>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map")]
     sysctl: BTreeMap<String, SysctlValue>,
     #[serde(default)]
     cgroup: Option<CgroupSection>,
