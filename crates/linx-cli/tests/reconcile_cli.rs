@@ -233,3 +233,67 @@ fn rec_cli_watch_heals_drift_from_monitor_events() {
     let _ = child.wait();
     let _ = reader.join();
 }
+
+/// A file's `[cgroup]` section through the CLI: the limit of a throwaway cgroup (absolute path)
+/// is written next to the network state, a second run is a no-op, a hand-written value is healed
+/// by the next run, and `--revert-on-release` with the section gone writes the original back.
+#[test]
+fn rec_cli_cgroup_limits_from_a_file() {
+    let Some(ns) = fresh() else { return };
+    let root = match linx::cgroup::Cgroup::root() {
+        Ok(r) => r,
+        Err(e) => {
+            linx_testkit::skip(&format!("no cgroup v2 hierarchy: {e}"));
+            return;
+        }
+    };
+    let cg = root
+        .create_child(&format!("linx-rec-cli-{}", std::process::id()))
+        .expect("throwaway cgroup");
+    struct Remove(linx::cgroup::Cgroup);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = self.0.remove();
+        }
+    }
+    let cg = Remove(cg);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.json").display().to_string();
+    let body = format!(
+        "[[addresses]]\ndev = \"v0\"\naddress = \"192.0.2.10/24\"\n\n[cgroup]\npath = \"{}\"\nlimits = {{ \"cgroup.max.descendants\" = 3 }}\n",
+        cg.0.path().display()
+    );
+    let file = write(dir.path(), "all.toml", &body);
+    let out = linx(&ns, &["reconcile", &file, "--state", &state]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("+ cgroup write cgroup.max.descendants = 3"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("converged (2 applied)"));
+    assert_eq!(cg.0.read("cgroup.max.descendants").unwrap(), "3");
+    let out = linx(&ns, &["reconcile", &file, "--state", &state]);
+    assert_eq!(text(&out.stdout).trim(), "converged (nothing to do)");
+    std::fs::write(cg.0.path().join("cgroup.max.descendants"), "40").unwrap();
+    let out = linx(&ns, &["reconcile", &file, "--state", &state]);
+    assert_eq!(
+        text(&out.stdout).lines().last(),
+        Some("converged (1 applied)")
+    );
+    assert_eq!(cg.0.read("cgroup.max.descendants").unwrap(), "3");
+    // The limit leaves the file: reverted to the original captured at the first write.
+    let body = format!(
+        "[[addresses]]\ndev = \"v0\"\naddress = \"192.0.2.10/24\"\n\n[cgroup]\npath = \"{}\"\n",
+        cg.0.path().display()
+    );
+    let file = write(dir.path(), "all.toml", &body);
+    let out = linx(
+        &ns,
+        &["reconcile", &file, "--state", &state, "--revert-on-release"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("revert cgroup.max.descendants"), "{stdout}");
+    assert_eq!(cg.0.read("cgroup.max.descendants").unwrap(), "max");
+}
