@@ -89,6 +89,19 @@ pub struct Options {
     pub include_paths: Vec<PathBuf>,
     /// Predefined variables (`-D NAME=VALUE`); values are parsed as define values.
     pub defines: Vec<(String, String)>,
+    /// Names bound outside the text (the interpolations of linx's `nft!` macro): a `$name` in
+    /// this list that no `define` binds is left unbound ([`ast::Var::value`] stays `None`)
+    /// instead of being reported as an unknown identifier. Empty by default.
+    ///
+    /// ```
+    /// use linx_nft_syntax::{load_str, expand::MemoryFileSystem, Options};
+    /// let mut o = Options::default();
+    /// o.externals.push("port".into());
+    /// let text = "table inet t {\n\tchain c {\n\t\ttcp dport $port accept\n\t}\n}\n";
+    /// assert!(load_str("a.nft", text, &o, &MemoryFileSystem::new()).is_ok());
+    /// assert!(load_str("a.nft", text, &Options::default(), &MemoryFileSystem::new()).is_err());
+    /// ```
+    pub externals: Vec<String>,
 }
 
 impl Default for Options {
@@ -97,6 +110,7 @@ impl Default for Options {
             parse: ParseOptions::default(),
             include_paths: vec![PathBuf::from(DEFAULT_INCLUDE_PATH)],
             defines: Vec::new(),
+            externals: Vec::new(),
         }
     }
 }

@@ -48,6 +48,9 @@ pub mod types;
 pub mod user;
 
 pub use error::{Error, Result};
+/// The compile-time nft macros (see [`nft`] for the [`nft::Script`] they produce).
+#[cfg(all(feature = "netfilter", not(linx_host)))]
+pub use linx_macros::{nft, nft_file};
 pub use types::{
     IfAddr, IfName, IpRange, Ipv4IfAddr, Ipv4Prefix, Ipv6IfAddr, Ipv6Prefix, Mac, ParseError,
     Prefix,

@@ -15,6 +15,10 @@
 //!    A kernel refusal is mapped back to the source span of the failing message (NFT-22).
 //! 4. [`print()`] — a ruleset (compiled or pulled) as `nft list ruleset` text.
 //!
+//! The macros [`nft!`](crate::nft!) and [`nft_file!`](crate::nft_file!) run steps 1 and 2 at
+//! compile time and produce a [`Script`], whose `apply`/`check` run step 2 again on the
+//! generated syntax tree (no text is parsed at run time) in the target namespace, then step 3.
+//!
 //! ```no_run
 //! use linx::nft;
 //! use linx::ns::NsTarget;
@@ -29,6 +33,7 @@
 mod dtype;
 mod eval;
 mod exthdr;
+pub mod interp;
 mod intervals;
 mod ir;
 mod lower;
@@ -36,6 +41,7 @@ mod monitor;
 mod print;
 mod program;
 mod proto;
+mod script;
 mod stmt;
 mod sysdb;
 
@@ -58,6 +64,7 @@ pub use eval::IfResolver;
 pub use linx_nft_syntax as syntax;
 pub use monitor::MonitorPrinter;
 pub use print::{PrintOptions, Printed, print, print_table, rule_line};
+pub use script::{MacroFile, Script, ScriptError};
 
 /// Options of loading a file: include directories (`-I`) and predefined variables (`-D`).
 #[derive(Clone, Debug, Default)]

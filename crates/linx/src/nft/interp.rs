@@ -1,0 +1,263 @@
+//! Rust values interpolated into nft text by the [`nft!`](crate::nft!) and
+//! [`nft_file!`](crate::nft_file!) macros (NFT-24).
+//!
+//! A `$name` that no `define` binds refers to a Rust expression passed to the macro
+//! (`nft!(port = cfg.port; { … tcp dport $port accept … })`). The position of `$name` fixes
+//! which *kind* of value it is — a marker type of [`kind`] — and the macro requires the Rust
+//! expression to implement [`NftValue`] for that kind, so `tcp dport $p` with `p: &str` does not
+//! compile. Values that can only be checked at run time (an interface name longer than 15
+//! bytes, an empty chain name) are checked when the script is loaded and reported as input
+//! errors naming the variable.
+//!
+//! | position | kind | Rust types |
+//! |---|---|---|
+//! | `tcp/udp/udplite/sctp/dccp/th sport\|dport`, `ct … proto-src\|proto-dst`, NAT ports | [`kind::InetService`] | `u16` |
+//! | `ip saddr\|daddr`, `ct ip saddr\|daddr`, NAT addresses in ip tables, `ip ` sets | [`kind::Ipv4`] | [`Ipv4Addr`], [`Ipv4Prefix`] |
+//! | `ip6 saddr\|daddr`, `ct ip6 …`, NAT addresses in ip6 tables | [`kind::Ipv6`] | [`Ipv6Addr`], [`Ipv6Prefix`] |
+//! | `iifname`, `oifname`, `ibrname`, `obrname`, `device`/`devices`, `ifname` sets | [`kind::IfName`] | [`IfName`], `&str`, `String` (length checked at load) |
+//! | `iif`, `oif` (resolved to an index at load, in the target namespace) | [`kind::IfIndex`] | [`IfName`], `&str`, `String` |
+//! | `meta mark`, `ct mark`, `mark` sets | [`kind::Mark`] | `u32` |
+//! | `jump $c`, `goto $c` | [`kind::Chain`] | `&str`, `String` |
+//!
+//! Every kind accepts references to these types too.
+//!
+//! ```
+//! use linx::nft::interp::{NftValue, kind};
+//! use linx::nft::syntax::ast::ExprKind;
+//! assert_eq!(NftValue::<kind::InetService>::to_nft(&22u16), Ok(ExprKind::Number(linx::nft::syntax::ast::Num::new("22"))));
+//! assert!(NftValue::<kind::IfName>::to_nft("a-name-longer-than-15").is_err());
+//! ```
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use linx_nft_syntax::ast::{Expr, ExprKind, Num};
+
+use crate::types::{IfName, Ipv4Prefix, Ipv6Prefix};
+
+/// Marker types naming what nft expects at an interpolation (the Rust type is fixed by it).
+pub mod kind {
+    /// A port (nft's `inet_service`): `u16`.
+    #[derive(Clone, Copy, Debug)]
+    pub struct InetService;
+    /// An IPv4 address or prefix (`ipv4_addr`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Ipv4;
+    /// An IPv6 address or prefix (`ipv6_addr`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Ipv6;
+    /// An interface name matched as a string (`ifname`, device lists).
+    #[derive(Clone, Copy, Debug)]
+    pub struct IfName;
+    /// An interface name resolved to its index in the target namespace at load (`iif`, `oif`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct IfIndex;
+    /// A packet or connection mark (`mark`): `u32`.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Mark;
+    /// The name of a chain of the same table (`jump`, `goto`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Chain;
+}
+
+/// A Rust value usable where nft expects a value of kind `K` (see the [module](self) table).
+///
+/// `to_nft` gives the syntax-tree value the interpolation stands for, or the reason the value
+/// is unusable (checked at load, reported as an input error naming the variable).
+///
+/// ```
+/// use linx::nft::interp::{NftValue, kind};
+/// use std::net::Ipv4Addr;
+/// let e = NftValue::<kind::Ipv4>::to_nft(&Ipv4Addr::new(192, 0, 2, 1)).unwrap();
+/// assert_eq!(e, linx::nft::syntax::ast::ExprKind::Symbol("192.0.2.1".into()));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be interpolated here: nft expects a value of kind `{K}`",
+    label = "this value has the wrong type for its position in the nft text",
+    note = "see `linx::nft::interp` for the Rust types each position accepts"
+)]
+pub trait NftValue<K> {
+    /// The syntax-tree value, or why this value cannot be used.
+    ///
+    /// # Errors
+    /// [`Invalid`] (e.g. "longer than 15 bytes") when the value is unusable for nft.
+    fn to_nft(&self) -> Result<ExprKind, Invalid>;
+}
+
+impl<K, T: NftValue<K> + ?Sized> NftValue<K> for &T {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        (**self).to_nft()
+    }
+}
+
+impl NftValue<kind::InetService> for u16 {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(ExprKind::Number(Num::new(self.to_string())))
+    }
+}
+
+impl NftValue<kind::Mark> for u32 {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(ExprKind::Number(Num::new(self.to_string())))
+    }
+}
+
+impl NftValue<kind::Ipv4> for Ipv4Addr {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(ExprKind::Symbol(self.to_string()))
+    }
+}
+
+impl NftValue<kind::Ipv4> for Ipv4Prefix {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(prefix(self.addr().to_string(), self.len()))
+    }
+}
+
+impl NftValue<kind::Ipv6> for Ipv6Addr {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(ExprKind::Symbol(self.to_string()))
+    }
+}
+
+impl NftValue<kind::Ipv6> for Ipv6Prefix {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(prefix(self.addr().to_string(), self.len()))
+    }
+}
+
+fn prefix(addr: String, len: u8) -> ExprKind {
+    ExprKind::Prefix {
+        base: Box::new(Expr::new(ExprKind::Symbol(addr))),
+        len: Num::new(len.to_string()),
+    }
+}
+
+fn ifname(s: &str) -> Result<ExprKind, Invalid> {
+    match IfName::new(s) {
+        Ok(n) => Ok(ExprKind::Quoted(n.as_str().to_string())),
+        Err(e) => Err(Invalid::new(s, e.to_string())),
+    }
+}
+
+macro_rules! names {
+    ($kind:ty, $check:expr) => {
+        impl NftValue<$kind> for IfName {
+            fn to_nft(&self) -> Result<ExprKind, Invalid> {
+                $check(self.as_str())
+            }
+        }
+        impl NftValue<$kind> for str {
+            fn to_nft(&self) -> Result<ExprKind, Invalid> {
+                $check(self)
+            }
+        }
+        impl NftValue<$kind> for String {
+            fn to_nft(&self) -> Result<ExprKind, Invalid> {
+                $check(self.as_str())
+            }
+        }
+    };
+}
+
+names!(kind::IfName, ifname);
+names!(kind::IfIndex, ifname);
+
+fn chain(s: &str) -> Result<ExprKind, Invalid> {
+    if s.is_empty() {
+        return Err(Invalid::new(s, "a chain name cannot be empty"));
+    }
+    if s.len() > 255 {
+        return Err(Invalid::new(s, "a chain name is at most 255 bytes"));
+    }
+    if s.bytes().any(|b| b == 0 || b == b'"') {
+        return Err(Invalid::new(s, "a chain name cannot contain NUL or '\"'"));
+    }
+    Ok(ExprKind::Quoted(s.to_string()))
+}
+
+impl NftValue<kind::Chain> for str {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        chain(self)
+    }
+}
+
+impl NftValue<kind::Chain> for String {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        chain(self)
+    }
+}
+
+/// Why a value cannot be interpolated: its text and the reason.
+///
+/// ```
+/// let e = linx::nft::interp::Invalid::new("x", "too short");
+/// assert_eq!(e.to_string(), "\"x\": too short");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    /// The value, as text.
+    pub value: String,
+    /// Why it is unusable.
+    pub reason: String,
+}
+
+impl Invalid {
+    /// A rejection of `value` for `reason`.
+    pub fn new(value: impl Into<String>, reason: impl Into<String>) -> Invalid {
+        Invalid {
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.value, self.reason)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// One interpolated value, converted: the variable's name and its syntax-tree value (or the
+/// value's text and the reason it is unusable). Built by the macros through [`bind`].
+///
+/// ```
+/// let b = linx::nft::interp::bind::<linx::nft::interp::kind::InetService, _>("port", 22u16);
+/// assert_eq!(b.name(), "port");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Bound {
+    name: &'static str,
+    value: Result<ExprKind, Invalid>,
+}
+
+impl Bound {
+    /// The variable's name (without `$`).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The converted value, or the reason the value is unusable.
+    ///
+    /// # Errors
+    /// The reason given by [`NftValue::to_nft`].
+    pub fn value(&self) -> Result<&ExprKind, &Invalid> {
+        self.value.as_ref()
+    }
+}
+
+/// Converts `value` for a `$name` of kind `K` (used by the code the macros generate; the bound
+/// `T: NftValue<K>` is what makes a mistyped interpolation a compile error).
+///
+/// ```
+/// use linx::nft::interp::{bind, kind};
+/// assert!(bind::<kind::IfName, _>("wan", "a-name-longer-than-15").value().is_err());
+/// assert!(bind::<kind::IfName, _>("wan", "eth0").value().is_ok());
+/// ```
+pub fn bind<K, T: NftValue<K>>(name: &'static str, value: T) -> Bound {
+    Bound {
+        name,
+        value: value.to_nft(),
+    }
+}
