@@ -79,7 +79,7 @@ use lift::Lift;
 /// A typo is a compile error at the misspelt word:
 ///
 /// ```compile_fail
-/// let _ = linx::nft!{ table inet t { chain c { tcp dport 22 acept } } };
+/// let _ = linx::nft!{ table inet t { chain c { tcp dport 22 acept; }; } };
 /// ```
 #[proc_macro]
 pub fn nft(input: proc_macro::TokenStream) -> proc_macro::TokenStream {

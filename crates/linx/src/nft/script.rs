@@ -88,7 +88,7 @@ impl Script {
     ///
     /// ```
     /// let wan = "a-name-longer-than-15";
-    /// let s = linx::nft!(wan = wan; { table inet t { chain c { iifname $wan accept } } });
+    /// let s = linx::nft!(wan = wan; { table inet t { chain c { iifname $wan accept; }; } });
     /// let e = s.source().unwrap_err();
     /// assert!(e.to_string().contains("$wan"));
     /// ```
@@ -129,7 +129,7 @@ impl Script {
     ///
     /// ```no_run
     /// use linx::ns::NsTarget;
-    /// let s = linx::nft!{ table inet t { chain c { iif "lo" accept } } };
+    /// let s = linx::nft!{ table inet t { chain c { iif "lo" accept; }; } };
     /// let program = s.program(&NsTarget::Current)?;
     /// # Ok::<(), linx::nft::ScriptError>(())
     /// ```
@@ -147,7 +147,7 @@ impl Script {
     ///
     /// ```no_run
     /// use linx::ns::NsTarget;
-    /// linx::nft!{ table inet t { chain c { tcp dport 22 accept } } }.apply(&NsTarget::Current)?;
+    /// linx::nft!{ table inet t { chain c { tcp dport 22 accept; }; } }.apply(&NsTarget::Current)?;
     /// # Ok::<(), linx::nft::ScriptError>(())
     /// ```
     ///
