@@ -58,8 +58,9 @@ pub(crate) struct Use {
 }
 
 /// Every use of an unbound variable in `script`, with its kind; an error for each use whose
-/// position admits no interpolation (or whose variable is used as two different kinds).
-pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>) {
+/// position admits no interpolation (or whose variable is used as two different kinds); the
+/// names of all unbound variables.
+pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>, Vec<String>) {
     let mut c = Classifier::default();
     for item in &script.items {
         if let TopItem::Command(cmd) = item {
@@ -71,6 +72,7 @@ pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>) {
     let mut copy = script.clone();
     copy.walk_mut(&mut all);
     let mut errors = Vec::new();
+    let names = all.vars.iter().map(|(n, _)| n.clone()).collect();
     for (name, span) in all.vars {
         if !c.uses.iter().any(|u| u.span == span && u.name == name) {
             errors.push(Diagnostic::error(
@@ -100,7 +102,7 @@ pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>) {
             None => seen.push((u.name.clone(), u.kind)),
         }
     }
-    (c.uses, errors)
+    (c.uses, errors, names)
 }
 
 #[derive(Default)]

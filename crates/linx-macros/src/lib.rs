@@ -318,7 +318,7 @@ impl FileSystem for Recording {
     }
 }
 
-fn duplicate_or_unused(bindings: &[Binding], uses: &[kinds::Use]) -> Result<(), TokenStream> {
+fn duplicate_or_unused(bindings: &[Binding], used: &[String]) -> Result<(), TokenStream> {
     let mut out = TokenStream::new();
     for (i, b) in bindings.iter().enumerate() {
         let name = b.name.to_string();
@@ -327,7 +327,7 @@ fn duplicate_or_unused(bindings: &[Binding], uses: &[kinds::Use]) -> Result<(), 
                 syn::Error::new(b.name.span(), format!("`{name}` is bound twice"))
                     .to_compile_error(),
             );
-        } else if !uses.iter().any(|u| u.name == name) {
+        } else if !used.contains(&name) {
             out.extend(
                 syn::Error::new(
                     b.name.span(),
@@ -348,8 +348,8 @@ fn finish(
     locator: &Locator,
     read: &[PathBuf],
 ) -> TokenStream {
-    let (uses, mut diags) = kinds::classify(&script);
-    if let Err(e) = duplicate_or_unused(bindings, &uses) {
+    let (uses, mut diags, used) = kinds::classify(&script);
+    if let Err(e) = duplicate_or_unused(bindings, &used) {
         let rest = errors(&diags, &sources, locator);
         return quote!({ #e #rest });
     }
