@@ -419,3 +419,78 @@ impl Classifier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linx_nft_syntax::expand::MemoryFileSystem;
+    use linx_nft_syntax::{Options, load_str};
+
+    fn kinds_of(text: &str, names: &[&str]) -> (Vec<(String, Kind)>, usize) {
+        let o = Options {
+            externals: names.iter().map(|n| n.to_string()).collect(),
+            ..Options::default()
+        };
+        let p = match load_str("t.nft", text, &o, &MemoryFileSystem::new()) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        let (uses, errors, _) = classify(&p.script);
+        (
+            uses.into_iter().map(|u| (u.name, u.kind)).collect(),
+            errors.len(),
+        )
+    }
+
+    #[test]
+    fn nft_24_kinds_follow_the_left_hand_side() {
+        let text = "table inet t {\n\tchain c {\n\t\ttcp dport $p ip saddr { $a, 10.0.0.0/8 } iifname $w accept\n\t\tip6 daddr $b meta mark $m oif $o jump $j\n\t}\n}\n";
+        let (uses, errors) = kinds_of(text, &["p", "a", "w", "b", "m", "o", "j"]);
+        assert_eq!(errors, 0);
+        assert_eq!(
+            uses,
+            vec![
+                ("p".to_string(), Kind::InetService),
+                ("a".to_string(), Kind::Ipv4),
+                ("w".to_string(), Kind::IfName),
+                ("b".to_string(), Kind::Ipv6),
+                ("m".to_string(), Kind::Mark),
+                ("o".to_string(), Kind::IfIndex),
+                ("j".to_string(), Kind::Chain),
+            ]
+        );
+    }
+
+    #[test]
+    fn nft_24_set_declarations_nat_and_concatenations() {
+        let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { $a . $p }\n\t}\n\tchain c {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tip saddr . tcp dport { $a . 22 } dnat to $h:$q\n\t}\n}\n";
+        let (uses, errors) = kinds_of(text, &["a", "p", "h", "q"]);
+        assert_eq!(errors, 0);
+        assert!(uses.contains(&("a".to_string(), Kind::Ipv4)));
+        assert!(uses.contains(&("p".to_string(), Kind::InetService)));
+        assert!(uses.contains(&("h".to_string(), Kind::Ipv4)));
+        assert!(uses.contains(&("q".to_string(), Kind::InetService)));
+    }
+
+    #[test]
+    fn nft_24_unsupported_positions_and_conflicting_kinds_are_errors() {
+        // meta l4proto has no interpolation kind.
+        let (_, errors) = kinds_of(
+            "table inet t {\n\tchain c {\n\t\tmeta l4proto $x accept\n\t}\n}\n",
+            &["x"],
+        );
+        assert_eq!(errors, 1);
+        // One variable as a port and as an address.
+        let (_, errors) = kinds_of(
+            "table inet t {\n\tchain c {\n\t\ttcp dport $x ip saddr $x accept\n\t}\n}\n",
+            &["x"],
+        );
+        assert_eq!(errors, 1);
+        // A NAT address in an inet table without `ip to`/`ip6 to` has no fixed family.
+        let (_, errors) = kinds_of(
+            "table inet t {\n\tchain c {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tdnat $x\n\t}\n}\n",
+            &["x"],
+        );
+        assert_eq!(errors, 1);
+    }
+}

@@ -2,7 +2,7 @@
 """Generates crates/linx-macros/src/lift_ast.rs: one `Lift` impl per type of
 crates/linx-nft-syntax/src/ast.rs (the tokens that rebuild a value of the type).
 
-Run after changing the AST:  python3 crates/linx-macros/tools/gen_lift.py
+Run after changing the AST:  python3 crates/linx-macros/tools/gen_lift.py && cargo fmt --all
 The impls destructure exhaustively, so a stale file fails to compile instead of dropping fields.
 """
 import os

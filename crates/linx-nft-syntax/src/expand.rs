@@ -874,7 +874,7 @@ impl VisitMut for Binder<'_, '_> {
                 }
                 v.value = self.x.lookup(&v.name).map(|s| Box::new(s.value.clone()));
             }
-            None if self.x.opts.externals.iter().any(|n| *n == v.name) => {}
+            None if self.x.opts.externals.contains(&v.name) => {}
             None => {
                 let names = self.x.visible_names();
                 let s = did_you_mean(&v.name, names.iter());

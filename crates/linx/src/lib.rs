@@ -48,7 +48,7 @@ pub mod types;
 pub mod user;
 
 pub use error::{Error, Result};
-/// The compile-time nft macros (see [`nft`] for the [`nft::Script`] they produce).
+/// The compile-time nft macros (see [module `nft`](mod@nft) for the [`nft::Script`] they produce).
 #[cfg(all(feature = "netfilter", not(linx_host)))]
 pub use linx_macros::{nft, nft_file};
 pub use types::{
