@@ -98,6 +98,10 @@ pub(crate) enum NftVerb {
         /// Exit 1 if a file would change (nothing is written).
         #[arg(long)]
         check: bool,
+        /// The files are Rust sources: reformat the raw string literals of `nft!` invocations
+        /// (literals holding `#` comments are kept and listed on stderr).
+        #[arg(long)]
+        rust: bool,
     },
     /// Print nf_tables changes as they are committed (one line per object, then the
     /// generation), until interrupted.
@@ -429,6 +433,7 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             files,
             write,
             check,
+            rust,
         } => {
             let mut changed = false;
             for f in &files {
@@ -440,7 +445,18 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                         e.to_string(),
                     )
                 })?;
-                let out = match nft::format_str(&f.display().to_string(), &text) {
+                let name = f.display().to_string();
+                let formatted = if rust {
+                    nft::format_rust(&name, &text).map(|r| {
+                        for (line, why) in &r.kept {
+                            eprintln!("linx: {name}:{line}: nft! literal kept: {why}");
+                        }
+                        r.text
+                    })
+                } else {
+                    nft::format_str(&name, &text)
+                };
+                let out = match formatted {
                     Ok(o) => o,
                     Err(e) => report(&e, false),
                 };

@@ -373,5 +373,47 @@ fn nft_32_monitor_prints_what_nft_monitor_prints() {
         .collect();
     assert!(a.len() > 15, "{a:#?}");
     assert_eq!(b, a);
+
+/// NFT-29: `linx nft fmt --rust` reformats the raw-string literals of `nft!` invocations in a
+/// Rust source, keeps everything else byte for byte, and is idempotent.
+#[test]
+fn nft_29_fmt_rust_reformats_macro_literals() {
+    let dir = tmpdir("fmt-rust");
+    let file = dir.join("rules.rs");
+    let src = "fn rules(port: u16) -> linx::nft::Script {\n    // keep this comment\n    linx::nft!(port = port; r\"table inet t { chain c { tcp dport $port accept; }; }\")\n}\n\nfn commented() -> linx::nft::Script {\n    linx::nft!(r\"\n# why: a comment\ntable inet u { chain c { accept; }; }\")\n}\n";
+    std::fs::write(&file, src).unwrap();
+    let f = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(LINX)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let chk = run(&["nft", "fmt", "--rust", "--check", f]);
+    assert_eq!(chk.status.code(), Some(1), "--check on an unformatted file");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        src,
+        "--check wrote"
+    );
+    let w = run(&["nft", "fmt", "--rust", "-w", f]);
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let stderr = String::from_utf8_lossy(&w.stderr);
+    assert!(
+        stderr.contains("rules.rs:7: nft! literal kept: holds # comments"),
+        "{stderr}"
+    );
+    let got = std::fs::read_to_string(&file).unwrap();
+    let want = "fn rules(port: u16) -> linx::nft::Script {\n    // keep this comment\n    linx::nft!(port = port; r\"table inet t {\n\tchain c {\n\t\ttcp dport $port accept\n\t}\n}\n\")\n}\n\nfn commented() -> linx::nft::Script {\n    linx::nft!(r\"\n# why: a comment\ntable inet u { chain c { accept; }; }\")\n}\n";
+    assert_eq!(got, want);
+    let again = run(&["nft", "fmt", "--rust", "--check", f]);
+    assert!(again.status.success(), "not idempotent");
+    // A literal that does not parse: exit 2, located, nothing written.
+    let bad = dir.join("bad.rs");
+    std::fs::write(&bad, "fn f() {\n    nft!(r\"tabel inet t\");\n}\n").unwrap();
+    let o = run(&["nft", "fmt", "--rust", "-w", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("bad.rs:2 (nft! literal):1:1"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

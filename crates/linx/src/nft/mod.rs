@@ -41,6 +41,7 @@ mod monitor;
 mod print;
 mod program;
 mod proto;
+mod rustfmt;
 mod script;
 mod stmt;
 mod sysdb;
@@ -64,6 +65,7 @@ pub use eval::IfResolver;
 pub use linx_nft_syntax as syntax;
 pub use monitor::MonitorPrinter;
 pub use print::{PrintOptions, Printed, print, print_table, rule_line};
+pub use rustfmt::{RustFormatted, format_rust};
 pub use script::{MacroFile, Script, ScriptError};
 
 /// Options of loading a file: include directories (`-I`) and predefined variables (`-D`).
