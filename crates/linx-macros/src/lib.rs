@@ -59,7 +59,9 @@ use lift::Lift;
 ///   device lists and `jump`/`goto` targets; not in declaration names, rates, quotas or
 ///   timeouts.
 ///
-/// `include` is refused (use [`nft_file!`]).
+/// `include` is refused (use [`nft_file!`]). The text must be self-contained: it is evaluated
+/// without the kernel's ruleset, so a command such as `add rule inet t c …` needs the table and
+/// chain declared in the same text.
 ///
 /// ```
 /// let port: u16 = 8080;

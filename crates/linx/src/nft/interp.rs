@@ -203,6 +203,10 @@ pub struct Invalid {
 
 impl Invalid {
     /// A rejection of `value` for `reason`.
+    ///
+    /// ```
+    /// assert_eq!(linx::nft::interp::Invalid::new("v", "r").reason, "r");
+    /// ```
     pub fn new(value: impl Into<String>, reason: impl Into<String>) -> Invalid {
         Invalid {
             value: value.into(),
@@ -234,11 +238,22 @@ pub struct Bound {
 
 impl Bound {
     /// The variable's name (without `$`).
+    ///
+    /// ```
+    /// let b = linx::nft::interp::bind::<linx::nft::interp::kind::Mark, _>("m", 7u32);
+    /// assert_eq!(b.name(), "m");
+    /// ```
     pub fn name(&self) -> &'static str {
         self.name
     }
 
     /// The converted value, or the reason the value is unusable.
+    ///
+    /// ```
+    /// use linx::nft::interp::{bind, kind};
+    /// let b = bind::<kind::Chain, _>("c", "");
+    /// assert_eq!(b.value().unwrap_err().reason, "a chain name cannot be empty");
+    /// ```
     ///
     /// # Errors
     /// The reason given by [`NftValue::to_nft`].

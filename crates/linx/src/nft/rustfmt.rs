@@ -7,6 +7,11 @@ use linx_nft_syntax::Diagnostics;
 use super::{CompileError, format_str};
 
 /// The result of [`format_rust`]: the new source and the literals left as they were.
+///
+/// ```
+/// let r = linx::nft::format_rust("f.rs", "nft!(r\"# c\nadd table ip t\")").unwrap();
+/// assert_eq!(r.kept[0].0, 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RustFormatted {
     /// The Rust source with the macro literals reformatted.

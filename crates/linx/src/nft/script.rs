@@ -69,17 +69,32 @@ impl Script {
     }
 
     /// The source texts (for rendering diagnostics).
+    ///
+    /// ```
+    /// let s = linx::nft!(r"add table inet t");
+    /// assert_eq!(s.sources().text(linx::nft::syntax::FileId(0)), "add table inet t");
+    /// ```
     pub fn sources(&self) -> &SourceMap {
         &self.sources
     }
 
     /// The syntax tree as the macro built it: interpolations are `$name` variables without a
     /// value.
+    ///
+    /// ```
+    /// let s = linx::nft!(r"add table inet t");
+    /// assert_eq!(s.syntax().items.len(), 1);
+    /// ```
     pub fn syntax(&self) -> &ast::Script {
         &self.script
     }
 
-    /// The interpolated values.
+    /// The interpolated values, in the order the macro lists them.
+    ///
+    /// ```
+    /// let s = linx::nft!(p = 22u16; r"table inet t { chain c { tcp dport $p accept; }; }");
+    /// assert_eq!(s.bindings()[0].name(), "p");
+    /// ```
     pub fn bindings(&self) -> &[Bound] {
         &self.bindings
     }
@@ -213,6 +228,13 @@ impl VisitMut for SetSpan {
 }
 
 /// A failure of loading a [`Script`].
+///
+/// ```
+/// use linx::nft::{CompileEnv, ScriptError, StaticIfResolver};
+/// let s = linx::nft!{ table inet t { chain c { iif "eth9" accept; }; } };
+/// let r = StaticIfResolver::default();
+/// assert!(matches!(s.compile(&CompileEnv::new(&r)), Err(ScriptError::Compile(_))));
+/// ```
 #[derive(Debug)]
 pub enum ScriptError {
     /// An interpolated value is unusable (e.g. an interface name over 15 bytes); the argument
