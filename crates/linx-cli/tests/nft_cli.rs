@@ -332,6 +332,11 @@ fn nft_32_monitor_prints_what_nft_monitor_prints() {
     let nft = Watcher::start(&ns, "nft", &["monitor"]);
     let linx = Watcher::start(&ns, LINX, &["nft", "monitor"]);
     sync(&ns, &[&nft, &linx], "start");
+    // Both are subscribed now: one marker both see exactly once.
+    ns.run("nft", &["add", "table", "ip", "begin"]);
+    while !(nft.has("add table ip begin") && linx.has("add table ip begin")) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     ns.run("nft", &["-f", f.to_str().unwrap()]);
     ns.run(
         "nft",
@@ -356,8 +361,8 @@ fn nft_32_monitor_prints_what_nft_monitor_prints() {
     ns.run("nft", &["delete", "table", "inet", "mt"]);
     sync(&ns, &[&nft, &linx], "end");
     let (a, b) = (
-        nft.between("add table ip start", "add table ip end"),
-        linx.between("add table ip start", "add table ip end"),
+        nft.between("add table ip begin", "add table ip end"),
+        linx.between("add table ip begin", "add table ip end"),
     );
     // nft 1.0.6 prints the notification's NFTA_RULE_POSITION (the previous rule's handle) as
     // `handle N` after the chain for some appended rules; linx does not print positions.
@@ -373,6 +378,8 @@ fn nft_32_monitor_prints_what_nft_monitor_prints() {
         .collect();
     assert!(a.len() > 15, "{a:#?}");
     assert_eq!(b, a);
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 /// NFT-29: `linx nft fmt --rust` reformats the raw-string literals of `nft!` invocations in a
 /// Rust source, keeps everything else byte for byte, and is idempotent.

@@ -55,7 +55,7 @@
 //!
 //! The JSON form has the same keys (`{"routes": [{"dst": "default", "via": "192.0.2.254"}]}`).
 //! `nft = "fw.nft"` names an nft-language file instead of a JSON ruleset, compiled by
-//! [`crate::nft`] (relative paths are relative to the state file); see [`load`].
+//! [`crate::nft`](mod@crate::nft) (relative paths are relative to the state file); see [`load`].
 //!
 //! Bad input is reported before anything is applied, located as `FILE:LINE`: syntax errors,
 //! unknown keys, wrong types and malformed values when the file is parsed; invalid entries
