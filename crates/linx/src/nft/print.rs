@@ -915,6 +915,29 @@ fn print_object(o: &crate::netfilter::obj::Object, _t: &Table, lossy: &mut Vec<S
             }
             ("ct expectation", v)
         }
+        ObjectData::CtTimeout(t) if super::program::timeout_states(t.l4proto).is_some() => {
+            let states = super::program::timeout_states(t.l4proto).unwrap_or_default();
+            let mut v = vec![format!(
+                "protocol {}",
+                if t.l4proto == 17 { "udp" } else { "tcp" }
+            )];
+            if let Some(l3) = t.l3proto {
+                v.push(format!("l3proto {}", l3_name(l3)));
+            }
+            // As nft lists it: only the states whose timeout differs from the default.
+            let policy: Vec<String> = t
+                .timeouts
+                .iter()
+                .filter_map(|(attr, secs)| {
+                    let (name, default) = states.get(usize::from(*attr).checked_sub(1)?)?;
+                    (secs != default).then(|| format!("{name} : {secs}"))
+                })
+                .collect();
+            if !policy.is_empty() {
+                v.push(format!("policy = {{ {} }}", policy.join(", ")));
+            }
+            ("ct timeout", v)
+        }
         other => {
             lossy.push(format!("object {}: {:?} is not printed", o.name, o.kind()));
             let _ = other;

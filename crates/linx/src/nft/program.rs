@@ -1083,6 +1083,7 @@ impl Compiler<'_> {
             timeout: 0,
             size: 0,
         };
+        let mut policy: Vec<(ast::Ident, ast::Num)> = Vec::new();
         for it in &body.items {
             match it {
                 ast::ObjectItem::Comment(c) => comment = Some(c.text.clone()),
@@ -1151,7 +1152,7 @@ impl Compiler<'_> {
                     expect.timeout = super::eval::time_ms(t)? as u32;
                 }
                 ast::ObjectItem::Size(n) => expect.size = n.value() as u8,
-                ast::ObjectItem::TimeoutPolicy(_) => {}
+                ast::ObjectItem::TimeoutPolicy(p) => policy.extend(p.iter().cloned()),
                 ast::ObjectItem::Directive(_) => {}
             }
         }
@@ -1168,7 +1169,7 @@ impl Compiler<'_> {
                 ObjectData::CtExpectation(expect)
             }
             ast::ObjectKind::CtTimeout => {
-                return unsupported(span, "ct timeout objects");
+                ObjectData::CtTimeout(ct_timeout(expect.l4proto, helper.l3proto, &policy, span)?)
             }
             ast::ObjectKind::Counter => data.unwrap_or(ObjectData::Counter(Counter {
                 packets: 0,
@@ -1942,6 +1943,66 @@ fn concat_key(mut parts: Vec<E>, span: Span) -> R<E> {
     e.len = size;
     e.flags = F_CONSTANT | F_SINGLETON;
     Ok(e)
+}
+
+/// nft's conntrack timeout states per layer-4 protocol, in `CTA_TIMEOUT_*` attribute order
+/// (attribute = index + 1), with the defaults (seconds) nft sends for states the policy leaves
+/// out.
+pub(crate) fn timeout_states(l4proto: u8) -> Option<&'static [(&'static str, u32)]> {
+    const TCP: &[(&str, u32)] = &[
+        ("syn_sent", 120),
+        ("syn_recv", 60),
+        ("established", 432_000),
+        ("fin_wait", 120),
+        ("close_wait", 60),
+        ("last_ack", 30),
+        ("time_wait", 120),
+        ("close", 10),
+        ("syn_sent2", 120),
+        ("retrans", 300),
+        ("unack", 300),
+    ];
+    const UDP: &[(&str, u32)] = &[("unreplied", 30), ("replied", 120)];
+    match l4proto {
+        6 => Some(TCP),
+        17 => Some(UDP),
+        _ => None,
+    }
+}
+
+/// A `ct timeout` object: every state of the protocol, the policy's values over nft's defaults.
+fn ct_timeout(
+    l4proto: u8,
+    l3proto: Option<u16>,
+    policy: &[(ast::Ident, ast::Num)],
+    span: Span,
+) -> R<crate::netfilter::obj::CtTimeout> {
+    let Some(states) = timeout_states(l4proto) else {
+        return unsupported(
+            span,
+            "ct timeout objects for protocols other than tcp and udp",
+        );
+    };
+    let mut values: Vec<u32> = states.iter().map(|(_, d)| *d).collect();
+    for (state, n) in policy {
+        let Some(i) = states.iter().position(|(name, _)| *name == state.name) else {
+            return err(
+                state.span,
+                format!("Unknown state '{}' for this protocol", state.name),
+            );
+        };
+        values[i] = u32::try_from(n.value())
+            .map_err(|_| Diagnostic::error(n.span, "timeout value out of range"))?;
+    }
+    Ok(crate::netfilter::obj::CtTimeout {
+        l3proto,
+        l4proto,
+        timeouts: values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i as u16 + 1, v))
+            .collect(),
+    })
 }
 
 /// `NFT_OBJECT_*` of an object kind.
