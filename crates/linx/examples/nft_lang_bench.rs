@@ -3,7 +3,7 @@
 //! (read + parse + expand + evaluate + linearise, then one batch) against `nft -f` of the same
 //! file, each in a fresh network namespace, in the same run.
 //!
-//! Run as root: `cargo run --release -p linx --example nft_lang_bench [-- RUNS]` (default 3;
+//! Run as root: `cargo run --release -p linx --example nft_lang_bench [-- RUNS]` (default 5;
 //! medians). Targets: parse + evaluate under 1 s; load within 2× of `nft -f`.
 
 use std::fmt::Write as _;
@@ -59,7 +59,7 @@ fn main() {
     let runs: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5);
     let dir = std::env::temp_dir().join(format!("linx-nft-lang-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     println!("| file | linx parse+evaluate | linx load (all) | nft -f | ratio load |");
@@ -71,29 +71,42 @@ fn main() {
         let path = dir.join("f.nft");
         std::fs::write(&path, &text).unwrap();
         let (mut front, mut load, mut reference) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..runs {
-            let ns = NetNs::new().unwrap();
-            let target = NsTarget::fd(ns.try_clone_fd().unwrap());
-            let t = Instant::now();
-            let src = nft::load_file(Path::new(&path), &LoadOptions::default()).unwrap();
-            let ifr = NetlinkIfResolver::new(&target).unwrap();
-            let prog = nft::compile(&src, &CompileEnv::new(&ifr)).unwrap();
-            front.push(t.elapsed());
-            nft::apply(&prog, &target).unwrap();
-            load.push(t.elapsed());
-            let ns2 = NetNs::new().unwrap();
-            let t = Instant::now();
-            let out = ns2
-                .command("nft")
-                .args(["-f", path.to_str().unwrap()])
-                .output()
-                .unwrap();
-            reference.push(t.elapsed());
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+        for run in 0..runs {
+            // The kernel tears a dropped namespace's 100,000 elements down in the background:
+            // alternate which tool goes first so that cost lands on both alike.
+            let mut linx_run = || {
+                let ns = NetNs::new().unwrap();
+                let target = NsTarget::fd(ns.try_clone_fd().unwrap());
+                let t = Instant::now();
+                let src = nft::load_file(Path::new(&path), &LoadOptions::default()).unwrap();
+                let ifr = NetlinkIfResolver::new(&target).unwrap();
+                let prog = nft::compile(&src, &CompileEnv::new(&ifr)).unwrap();
+                front.push(t.elapsed());
+                nft::apply(&prog, &target).unwrap();
+                load.push(t.elapsed());
+            };
+            let mut nft_run = || {
+                let ns2 = NetNs::new().unwrap();
+                let t = Instant::now();
+                let out = ns2
+                    .command("nft")
+                    .args(["-f", path.to_str().unwrap()])
+                    .output()
+                    .unwrap();
+                reference.push(t.elapsed());
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            if run % 2 == 0 {
+                linx_run();
+                nft_run();
+            } else {
+                nft_run();
+                linx_run();
+            }
         }
         let (f, l, r) = (median(front), median(load), median(reference));
         println!(
