@@ -114,6 +114,10 @@ pub(crate) struct RunArgs {
     /// Bind a host path into the new root, `SRC:DST[:ro|:rw]` (repeatable; needs --rootfs).
     #[arg(long = "bind", value_name = "SRC:DST[:ro]", requires = "rootfs")]
     binds: Vec<String>,
+    /// A mount in `key=value` form (repeatable): `type=bind,source=SRC,target=DST[,readonly]`
+    /// (needs --rootfs) or `type=tmpfs,target=DST[,size=…,mode=…]` (implies --ns mnt).
+    #[arg(long = "mount", value_name = "SPEC")]
+    mounts: Vec<String>,
     /// Make the new root read-only (needs --rootfs).
     #[arg(long, requires = "rootfs")]
     readonly: bool,
@@ -301,11 +305,27 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
         }
         None => None,
     };
-    let tmpfs = args
+    let mut tmpfs = args
         .tmpfs
         .iter()
         .map(|t| t.parse::<linx::mount::TmpfsSpec>())
         .collect::<linx::Result<Vec<_>>>()?;
+    let mut binds = args
+        .binds
+        .iter()
+        .map(|b| b.parse::<linx::mount::BindSpec>())
+        .collect::<linx::Result<Vec<_>>>()?;
+    for m in &args.mounts {
+        match m.parse::<linx::mount::MountSpec>()? {
+            linx::mount::MountSpec::Bind(b) => {
+                if args.rootfs.is_none() {
+                    return Err(input("--mount", m, "a bind mount needs --rootfs"));
+                }
+                binds.push(b);
+            }
+            linx::mount::MountSpec::Tmpfs(t) => tmpfs.push(t),
+        }
+    }
     if args.rootfs.is_some() || !tmpfs.is_empty() {
         ns |= NsSet::MOUNT;
     }
@@ -315,8 +335,8 @@ pub(crate) fn run(args: RunArgs) -> linx::Result<Finished> {
     let rootfs = match &args.rootfs {
         Some(dir) => {
             let mut spec = linx::mount::RootfsSpec::new(dir).read_only(args.readonly);
-            for b in &args.binds {
-                spec = spec.bind(b.parse::<linx::mount::BindSpec>()?);
+            for b in &binds {
+                spec = spec.bind(b.clone());
             }
             for t in &tmpfs {
                 spec = spec.tmpfs(t.clone());

@@ -40,7 +40,7 @@ pub use ops::{
     mount_move, pivot_root, pivot_root_in_place, remount, set_propagation, umount,
 };
 pub use root::{MountPointKind, Root, create_mount_point};
-pub use rootfs::{BindSpec, DEV_NODES, PivotMode, RootfsSpec, TmpfsSpec, setup_rootfs};
+pub use rootfs::{BindSpec, DEV_NODES, MountSpec, PivotMode, RootfsSpec, TmpfsSpec, setup_rootfs};
 pub use statmount::{StatMount, list_mount_ids, list_unique, stat_mount};
 
 use crate::error::{Error, Feature, Operation, OsError, Result, Subsystem};

@@ -111,6 +111,90 @@ impl TmpfsSpec {
     }
 }
 
+/// One `--mount` of `linx run`, in the `key=value,…` form container tools use:
+/// `type=bind,source=SRC,target=DST[,readonly][,nonrecursive]` or
+/// `type=tmpfs,target=DST[,OPTION=VALUE…]` (the remaining options, e.g. `size=64m,mode=1777`,
+/// go to tmpfs). `src` and `dst`/`destination` are accepted for `source` and `target`, `ro` for
+/// `readonly`.
+///
+/// ```
+/// use linx::mount::MountSpec;
+/// let m: MountSpec = "type=bind,source=/usr,target=/usr,readonly".parse()?;
+/// let MountSpec::Bind(b) = m else { unreachable!() };
+/// assert!(b.readonly && b.recursive);
+/// let t: MountSpec = "type=tmpfs,dst=/run,size=64m,mode=755".parse()?;
+/// let MountSpec::Tmpfs(t) = t else { unreachable!() };
+/// assert_eq!(t.options, "size=64m,mode=755");
+/// # Ok::<(), linx::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountSpec {
+    /// A bind mount into the new root.
+    Bind(BindSpec),
+    /// A fresh tmpfs.
+    Tmpfs(TmpfsSpec),
+}
+
+impl std::str::FromStr for MountSpec {
+    type Err = Error;
+
+    /// Parses the `key=value,…` form; errors name the spec and what is wrong (unknown type or
+    /// key, missing target, relative target, NUL byte).
+    fn from_str(s: &str) -> Result<MountSpec> {
+        let bad = |why: &'static str| Error::input(Subsystem::Mount, "mount spec", s, why);
+        if s.contains('\0') {
+            return Err(bad("contains a NUL byte"));
+        }
+        let (mut kind, mut source, mut target) = (None, None, None);
+        let (mut readonly, mut recursive) = (false, true);
+        let mut options = Vec::new();
+        for item in s.split(',') {
+            let (k, v) = match item.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (item.trim(), None),
+            };
+            match (k, v) {
+                ("type", Some(v)) => kind = Some(v),
+                ("source" | "src", Some(v)) => source = Some(v),
+                ("target" | "dst" | "destination", Some(v)) => target = Some(v),
+                ("readonly" | "ro", None | Some("true" | "1")) => readonly = true,
+                ("readonly" | "ro", Some("false" | "0")) => readonly = false,
+                ("nonrecursive", None) => recursive = false,
+                ("", _) => return Err(bad("empty item")),
+                (_, Some(_)) => options.push(item.trim()),
+                (_, None) => return Err(bad("unknown flag (expected readonly or nonrecursive)")),
+            }
+        }
+        let target = target.ok_or_else(|| bad("missing target=DST"))?;
+        if !target.starts_with('/') {
+            return Err(bad("target must be an absolute path"));
+        }
+        match kind {
+            Some("bind") => {
+                if !options.is_empty() {
+                    return Err(bad("unknown key for a bind mount"));
+                }
+                let source = source.ok_or_else(|| bad("missing source=SRC"))?;
+                let mut b = BindSpec::new(source, target);
+                b.readonly = readonly;
+                b.recursive = recursive;
+                Ok(MountSpec::Bind(b))
+            }
+            Some("tmpfs") => {
+                if source.is_some() || readonly || !recursive {
+                    return Err(bad("a tmpfs takes only target and tmpfs options"));
+                }
+                Ok(MountSpec::Tmpfs(TmpfsSpec {
+                    dest: target.into(),
+                    options: options.join(","),
+                }))
+            }
+            Some(_) => Err(bad("type must be bind or tmpfs")),
+            None => Err(bad("missing type=bind|tmpfs")),
+        }
+    }
+}
+
 impl std::str::FromStr for TmpfsSpec {
     type Err = Error;
 
@@ -477,5 +561,43 @@ mod tests {
         }
         let e = setup_rootfs(&NsTarget::Pid(1), &RootfsSpec::new("relative")).unwrap_err();
         assert!(e.is_input(), "{e}");
+    }
+
+    #[test]
+    fn mnt_run_mount_specs() {
+        let m: MountSpec = "type=bind,src=/srv/data,dst=/data,ro,nonrecursive"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            m,
+            MountSpec::Bind(BindSpec {
+                source: "/srv/data".into(),
+                dest: "/data".into(),
+                readonly: true,
+                recursive: false,
+            })
+        );
+        let m: MountSpec = "type=tmpfs,target=/tmp".parse().unwrap();
+        assert_eq!(m, MountSpec::Tmpfs(TmpfsSpec::new("/tmp")));
+        for bad in [
+            "",
+            "type=bind,target=/x",
+            "type=bind,source=/a",
+            "type=bind,source=/a,target=x",
+            "type=bind,source=/a,target=/x,size=1m",
+            "type=tmpfs,source=/a,target=/x",
+            "type=tmpfs,target=/x,ro",
+            "type=overlay,target=/x",
+            "source=/a,target=/x",
+            "type=bind,source=/a,target=/x,bogus",
+            "type=tmpfs,,target=/x",
+            "type=tmpfs,target=/x\0",
+        ] {
+            let e = bad.parse::<MountSpec>().unwrap_err();
+            assert!(
+                e.is_input() && e.to_string().contains("mount spec"),
+                "{bad}: {e}"
+            );
+        }
     }
 }
