@@ -31,28 +31,7 @@ fn out(ns: &NetNs, prog: &str, args: &[&str]) -> Output {
 
 /// `nft -j list ruleset` without handles and metainfo.
 fn state(ns: &NetNs) -> serde_json::Value {
-    let text = ns.run("nft", &["-j", "list", "ruleset"]);
-    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    fn scrub(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.remove("handle");
-                m.remove("expires");
-                for (_, x) in m.iter_mut() {
-                    scrub(x);
-                }
-            }
-            serde_json::Value::Array(a) => {
-                a.retain(|x| x.get("metainfo").is_none());
-                for x in a {
-                    scrub(x);
-                }
-            }
-            _ => {}
-        }
-    }
-    scrub(&mut v);
-    v
+    ns.nft_state()
 }
 
 fn tmpdir(tag: &str) -> PathBuf {

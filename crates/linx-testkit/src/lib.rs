@@ -156,6 +156,35 @@ impl NetNs {
     pub fn ip(&self, args: &[&str]) -> String {
         self.run("ip", args)
     }
+
+    /// The namespace's nf_tables state as `nft -j list ruleset` prints it, without what differs
+    /// between two namespaces holding the same ruleset: handles, element expiry timers and the
+    /// metainfo object. The comparison value of the nft differential tests.
+    #[track_caller]
+    pub fn nft_state(&self) -> serde_json::Value {
+        let out = self.run("nft", &["-j", "list", "ruleset"]);
+        let mut v: serde_json::Value = serde_json::from_str(&out).expect("nft -j output is JSON");
+        fn scrub(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    m.remove("handle");
+                    m.remove("expires");
+                    for (_, x) in m.iter_mut() {
+                        scrub(x);
+                    }
+                }
+                serde_json::Value::Array(a) => {
+                    a.retain(|x| x.get("metainfo").is_none());
+                    for x in a {
+                        scrub(x);
+                    }
+                }
+                _ => {}
+            }
+        }
+        scrub(&mut v);
+        v
+    }
 }
 
 impl AsFd for NetNs {

@@ -38,28 +38,7 @@ fn target(ns: &NetNs) -> NsTarget {
 
 /// `nft -j list ruleset` without handles and metainfo.
 fn nft_json(ns: &NetNs) -> serde_json::Value {
-    let out = ns.run("nft", &["-j", "list", "ruleset"]);
-    let mut v: serde_json::Value = serde_json::from_str(&out).expect("nft -j output is JSON");
-    fn scrub(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.remove("handle");
-                m.remove("expires");
-                for (_, x) in m.iter_mut() {
-                    scrub(x);
-                }
-            }
-            serde_json::Value::Array(a) => {
-                a.retain(|x| x.get("metainfo").is_none());
-                for x in a {
-                    scrub(x);
-                }
-            }
-            _ => {}
-        }
-    }
-    scrub(&mut v);
-    v
+    ns.nft_state()
 }
 
 /// The pulled model with handles, in-batch ids and timers masked.
