@@ -901,7 +901,9 @@ fn nf_95_monitor_events_per_generation() {
         "{kinds:?}"
     );
     assert!(
-        kinds.iter().any(|k| k.contains("new rule inet/fw/input")),
+        kinds
+            .iter()
+            .any(|k| k.contains("new rule inet/fw/input: th dport 22 accept")),
         "{kinds:?}"
     );
     assert!(

@@ -360,6 +360,9 @@ impl fmt::Display for PatchOp {
                 rule,
             } => {
                 write!(f, "{s} rule {family}/{table}/{chain} handle {handle}")?;
+                if let Some(text) = nft_text(*family, table, chain, rule) {
+                    write!(f, ": {text}")?;
+                }
                 if let Some(t) = rule.get_tag() {
                     write!(f, " [tag {t}]")?;
                 }
@@ -373,6 +376,9 @@ impl fmt::Display for PatchOp {
                 ..
             } => {
                 write!(f, "{s} rule {family}/{table}/{chain}")?;
+                if let Some(text) = nft_text(*family, table, chain, rule) {
+                    write!(f, ": {text}")?;
+                }
                 if let Some(t) = rule.get_tag() {
                     write!(f, " [tag {t}]")?;
                 }
@@ -380,6 +386,23 @@ impl fmt::Display for PatchOp {
             }
         }
     }
+}
+
+/// A rule in nft syntax for one-line displays, when it prints without its table's sets (a rule
+/// using an anonymous set, which only the patch holds, shows without its body).
+pub(crate) fn nft_text(family: Family, table: &str, chain: &str, rule: &Rule) -> Option<String> {
+    let t = super::Table::new(family, table, super::TableLifetime::Persistent).ok()?;
+    let opts = crate::nft::PrintOptions {
+        verify: false,
+        ..Default::default()
+    };
+    let line = crate::nft::rule_line(&t, chain, rule, &opts);
+    let text = line.strip_prefix(&format!("{}/{table}/{chain}: ", family.name()))?;
+    let text = match text.rfind(" [tag ") {
+        Some(i) if rule.get_tag().is_some() => &text[..i],
+        _ => text,
+    };
+    (!text.contains("# lossy") && !text.is_empty()).then(|| text.to_owned())
 }
 
 /// An ordered list of changes.
@@ -1421,6 +1444,26 @@ mod tests {
         assert_eq!(p.len(), 1, "{p:#}");
         assert!(matches!(&p.ops[0], PatchOp::ReplaceRule { handle: 17, .. }));
         assert_eq!(p.to_string(), "patch: 1 ops (+0 ~1 -0)");
+    }
+
+    #[test]
+    fn nf_16_patch_ops_show_rules_in_nft_syntax() {
+        let cur = rs(vec![port_rule(22, "ssh", Some(17))], Policy::Drop);
+        let des = rs(
+            vec![port_rule(2222, "ssh", None), port_rule(80, "web", None)],
+            Policy::Drop,
+        );
+        let p = diff(&cur, &des).unwrap();
+        let lines: Vec<String> = p.ops.iter().map(ToString::to_string).collect();
+        // A bare transport-header match prints as nft prints it (`th dport`).
+        assert!(
+            lines.contains(&"~ rule inet/t/input handle 17: th dport 2222 accept [tag ssh]".into()),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.contains(&"+ rule inet/t/input: th dport 80 accept [tag web]".into()),
+            "{lines:#?}"
+        );
     }
 
     #[test]

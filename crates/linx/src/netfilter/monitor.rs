@@ -65,7 +65,8 @@ pub struct Change {
 }
 
 impl fmt::Display for Change {
-    /// `#1247 new rule inet/app/input (by nft[4242])`.
+    /// `#1247 new rule inet/app/input: tcp dport 22 accept (by nft[4242])` (the rule in nft
+    /// syntax when it prints without its table's sets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let k = match self.kind {
             ChangeKind::New => "new",
@@ -83,8 +84,15 @@ impl fmt::Display for Change {
                 family,
                 table,
                 chain,
-                ..
-            } => write!(f, "rule {family}/{table}/{chain}")?,
+                rule,
+            } => {
+                write!(f, "rule {family}/{table}/{chain}")?;
+                if self.kind == ChangeKind::New
+                    && let Some(text) = super::diff::nft_text(*family, table, chain, rule)
+                {
+                    write!(f, ": {text}")?;
+                }
+            }
             Decoded::Set { family, table, set } => write!(f, "set {family}/{table}/{}", set.name)?,
             Decoded::Elements {
                 family,
