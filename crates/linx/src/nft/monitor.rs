@@ -11,7 +11,7 @@ use crate::netfilter::monitor::{ChangeKind, Event};
 use crate::netfilter::set::{Element, RawElement, elem_flags};
 use crate::netfilter::{ChainKind, Family, Ruleset, Set, Table};
 
-use super::print::{PrintOptions, fmt_elements, print_rule, print_table};
+use super::print::{PrintOptions, base_chain_header, fmt_elements, print_rule, print_set};
 
 /// Renders [`Event`]s as the lines `nft monitor` prints.
 ///
@@ -118,7 +118,6 @@ impl MonitorPrinter {
                 chain,
             } => {
                 let mut line = format!("{verb} chain {} {table} {}", family.name(), chain.name);
-                let opts = &self.opts;
                 let t = self
                     .rs
                     .tables
@@ -126,19 +125,8 @@ impl MonitorPrinter {
                     .find(|t| t.family == *family && &t.name == table)?;
                 match kind {
                     ChangeKind::New => {
-                        if matches!(chain.kind, ChainKind::Base(_)) {
-                            let mut only = t.clone();
-                            only.sets.clear();
-                            only.objects.clear();
-                            only.flowtables.clear();
-                            let mut c = chain.clone();
-                            c.rules.clear();
-                            only.chains = vec![c];
-                            let text = print_table(&only, &Ruleset::new(), opts).text;
-                            if let Some(h) = text.lines().find_map(|l| l.strip_prefix("\t\ttype "))
-                            {
-                                line.push_str(&format!(" {{ type {h} }}"));
-                            }
+                        if let ChainKind::Base(bc) = &chain.kind {
+                            line.push_str(&format!(" {{ {} }}", base_chain_header(*family, bc)));
                         }
                         t.chains.retain(|c| c.name != chain.name);
                         t.chains.push(chain.clone());
@@ -320,15 +308,10 @@ impl MonitorPrinter {
         else {
             return String::new();
         };
-        let mut only = t.clone();
-        only.chains.clear();
-        only.objects.clear();
-        only.flowtables.clear();
         let mut s = set.clone();
         s.elements.clear();
-        only.sets = vec![s];
-        let text = print_table(&only, &Ruleset::new(), &self.opts).text;
-        text.lines()
+        print_set(&s, t, &self.opts, &mut Vec::new())
+            .lines()
             .filter_map(|l| l.strip_prefix("\t\t"))
             .filter(|l| !l.starts_with('\t') && !l.starts_with("elements"))
             .map(|l| format!("{l};"))

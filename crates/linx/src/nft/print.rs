@@ -74,6 +74,28 @@ pub fn print(rs: &Ruleset, opts: &PrintOptions) -> Printed {
     out
 }
 
+/// A base chain's header statement as `nft list` prints it: `type filter hook input priority
+/// filter; policy accept;` (devices and named priorities included).
+pub(crate) fn base_chain_header(family: Family, bc: &crate::netfilter::BaseChain) -> String {
+    let mut b = format!("type {} hook {}", bc.chain_type.name(), bc.hook.name());
+    match bc.devices.len() {
+        0 => {}
+        1 => {
+            let _ = write!(b, " device {}", quote(&bc.devices[0]));
+        }
+        _ => {
+            let devices: Vec<String> = bc.devices.iter().map(|d| quote(d)).collect();
+            let _ = write!(b, " devices = {{ {} }}", devices.join(", "));
+        }
+    }
+    let _ = write!(b, " priority {};", prio_name(family, bc.hook, bc.priority));
+    if let Some(p) = bc.policy {
+        let policy = if p == Policy::Drop { "drop" } else { "accept" };
+        let _ = write!(b, " policy {policy};");
+    }
+    b
+}
+
 /// One rule as a compact line in nft syntax, located by family, table and chain, with its
 /// linx tag (NF-16), e.g. `inet/fw/input: tcp dport 22 accept [tag ssh]`. `table` gives the
 /// context the rule needs to print (its family, sets and maps); the rule need not be in it. A
@@ -177,42 +199,7 @@ pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
             let _ = writeln!(b, "\t\tcomment {}", quote(&cm));
         }
         if let ChainKind::Base(bc) = &c.kind {
-            let _ = write!(
-                b,
-                "\t\ttype {} hook {}",
-                bc.chain_type.name(),
-                bc.hook.name()
-            );
-            match bc.devices.len() {
-                0 => {}
-                1 => {
-                    let _ = write!(b, " device {}", quote(&bc.devices[0]));
-                }
-                _ => {
-                    let _ = write!(
-                        b,
-                        " devices = {{ {} }}",
-                        bc.devices
-                            .iter()
-                            .map(|d| quote(d))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-            }
-            let _ = write!(
-                b,
-                " priority {};",
-                prio_name(t.family, bc.hook, bc.priority)
-            );
-            if let Some(p) = bc.policy {
-                let _ = write!(
-                    b,
-                    " policy {};",
-                    if p == Policy::Drop { "drop" } else { "accept" }
-                );
-            }
-            b.push('\n');
+            let _ = writeln!(b, "\t\t{}", base_chain_header(t.family, bc));
             if bc.hw_offload {
                 b.push_str("\t\tflags offload;\n");
             }
@@ -635,7 +622,12 @@ fn typeof_text(nest: Option<&[u8]>) -> Option<String> {
     }
 }
 
-fn print_set(set: &Set, t: &Table, opts: &PrintOptions, lossy: &mut Vec<String>) -> String {
+pub(crate) fn print_set(
+    set: &Set,
+    t: &Table,
+    opts: &PrintOptions,
+    lossy: &mut Vec<String>,
+) -> String {
     let mut b = String::new();
     let kw = if set.data.is_some() { "map" } else { "set" };
     let _ = write!(b, "\t{kw} {} {{", set.name);
