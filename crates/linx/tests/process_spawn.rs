@@ -1010,3 +1010,75 @@ fn proc_08_child_outlives_the_thread_that_started_it() {
     running.signal(Signal::KILL).unwrap();
     assert_eq!(running.wait().unwrap().signal(), Some(Signal::KILL));
 }
+
+/// What a workload sees of its own process: credentials, capabilities, signal state, limits,
+/// descriptors, directory and environment.
+fn self_portrait(c: &mut Command, via_checkpoint: bool) -> String {
+    c.stdout(Stdio::Pipe);
+    let mut r = if via_checkpoint {
+        c.spawn().unwrap().proceed().unwrap()
+    } else {
+        c.start().unwrap()
+    };
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert!(r.wait().unwrap().success(), "{s}");
+    s
+}
+
+#[test]
+fn proc_01_start_without_checkpoint_matches_spawn_then_proceed() {
+    // `start()` without namespaces takes the vfork-style path (no checkpoint); the workload must
+    // not be able to tell it from spawn + proceed, from the main thread's or any other thread's
+    // spawn.
+    let script = "grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Sig(Blk|Ign|Cgt)|Seccomp):' /proc/self/status; \
+                  ls /proc/self/fd | sort -n | tr '\\n' ' '; echo; readlink /proc/self/fd/0 /proc/self/fd/2; \
+                  ulimit -n; pwd; env | sort";
+    let build = || {
+        let mut c = sh(script);
+        c.env_clear()
+            .env("LINX_PORTRAIT", "1")
+            .current_dir("/tmp")
+            .stdin(Stdio::Null)
+            .rlimit(libc::RLIMIT_NOFILE, 99, 99)
+            .no_new_privs(true);
+        if rustix::process::geteuid().is_root() {
+            c.uid(4242).gid(4343).groups(&[4444]);
+        }
+        c
+    };
+    let straight = self_portrait(&mut build(), false);
+    let parked = self_portrait(&mut build(), true);
+    assert_eq!(straight, parked);
+    assert!(straight.contains("NoNewPrivs:\t1"), "{straight}");
+    assert!(straight.contains("\n99\n/tmp\n"), "{straight}");
+    let from_thread = std::thread::spawn(move || self_portrait(&mut build(), false))
+        .join()
+        .unwrap();
+    assert_eq!(from_thread, parked);
+}
+
+#[test]
+fn proc_25_start_without_checkpoint_reports_every_stage_and_leaves_nothing() {
+    // Failures on the vfork-style path carry their stage and the child is reaped.
+    let mut c = Command::new("/bin/true");
+    c.current_dir("/no/such/dir");
+    let e = c.start().unwrap_err();
+    assert_eq!(stage_of(&e), Some(Stage::Chdir), "{e}");
+    assert_eq!(e.errno(), Some(rustix::io::Errno::NOENT));
+    let e = Command::new("/no/such/program").start().unwrap_err();
+    assert_eq!(stage_of(&e), Some(Stage::Execve), "{e}");
+    // No zombie or live child is left: no thread of this process has a child.
+    let children: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| t.ok())
+        .flat_map(|t| {
+            std::fs::read_to_string(t.path().join("children"))
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(children.is_empty(), "children left: {children:?}");
+}

@@ -5,7 +5,9 @@
 //!
 //! * never allocates, locks, panics or unwinds, and uses no stdio or `std::env`;
 //! * reads only the [`ChildPlan`] prepared by the parent before clone (a copy-on-write view of the
-//!   parent's memory) and fixed-size frames from the control channel;
+//!   parent's memory, or on the vfork-style path of `Command::start` the parent's memory itself,
+//!   while the cloning thread is suspended until exec) and fixed-size frames from the control
+//!   channel, and writes only to its own stack;
 //! * makes raw system calls only (`libc::syscall` or libc functions that are plain syscall
 //!   wrappers), never glibc wrappers that broadcast to threads (`setresuid`, `setgroups`);
 //! * reports every failure as an `ERR` frame `(stage, errno, detail)` and ends with `_exit`.
@@ -82,6 +84,9 @@ pub(crate) struct ChildPlan {
     pub enter_flags: u32,
     /// Enter mode: a cgroup directory fd for the workload (`CLONE_INTO_CGROUP`), or -1.
     pub enter_cgroup: i32,
+    /// No checkpoint: the child goes straight to exec without the ready report or any command
+    /// (`Command::start` on the vfork-style path, where the child shares the parent's memory).
+    pub straight: bool,
 }
 
 fn errno() -> i32 {
@@ -394,6 +399,89 @@ unsafe fn enter_namespaces(plan: &ChildPlan) {
     }
 }
 
+/// The checkpoint: runs commands from the control channel until proceed (returns) or abort
+/// (exits), queueing seccomp filters and the at-exec capability plan.
+fn checkpoint(
+    ctrl: i32,
+    filters: &mut [Filter; MAX_FILTERS],
+    nfilters: &mut usize,
+    exec_caps: &mut Option<crate::caps::CapPlan>,
+) {
+    loop {
+        let Some((cmd, attached)) = recv_frame(ctrl) else {
+            exit(EXIT_PARENT_GONE);
+        };
+        match cmd.kind {
+            frame::CMD_PROCEED => break,
+            frame::CMD_ABORT => exit(EXIT_ABORTED),
+            frame::CMD_CAPS if cmd.detail & frame::CAPS_AT_EXEC != 0 => {
+                *exec_caps = Some(caps_plan(&cmd));
+                send_frame(ctrl, &Frame::new(frame::ACK));
+            }
+            frame::CMD_CAPS => match caps_plan(&cmd).apply() {
+                Ok(()) => {
+                    send_frame(ctrl, &Frame::new(frame::ACK));
+                }
+                Err(e) => {
+                    let mut f = Frame::new(frame::ERR);
+                    f.code = caps_stage(&e).code();
+                    f.errno = e.errno;
+                    f.detail = e.cap.map_or(u32::MAX, u32::from);
+                    send_frame(ctrl, &f);
+                }
+            },
+            frame::CMD_SECCOMP => {
+                let filter = Filter {
+                    fd: attached,
+                    len: cmd.values[0] as usize,
+                    flags: cmd.detail,
+                };
+                if attached < 0 {
+                    let mut f = Frame::new(frame::ERR);
+                    f.code = Stage::MalformedFrame.code();
+                    f.errno = libc::EBADF;
+                    send_frame(ctrl, &f);
+                    continue;
+                }
+                if cmd.values[1] == 1 {
+                    // Immediate mode: install now.
+                    match install_filter(&filter) {
+                        Ok(listener) if filter.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 => {
+                            send_frame_with_fd(ctrl, &Frame::new(frame::ACK), listener);
+                        }
+                        Ok(_) => {
+                            send_frame(ctrl, &Frame::new(frame::ACK));
+                        }
+                        Err(e) => {
+                            let mut f = Frame::new(frame::ERR);
+                            f.code = Stage::SeccompInstall.code();
+                            f.errno = e;
+                            send_frame(ctrl, &f);
+                        }
+                    }
+                } else if let Some(slot) = filters.get_mut(*nfilters) {
+                    *slot = filter;
+                    *nfilters += 1;
+                    send_frame(ctrl, &Frame::new(frame::ACK));
+                } else {
+                    let mut f = Frame::new(frame::ERR);
+                    f.code = Stage::SeccompInstall.code();
+                    f.errno = libc::E2BIG;
+                    send_frame(ctrl, &f);
+                }
+            }
+            _ => {
+                let mut f = Frame::new(frame::ERR);
+                f.code = Stage::MalformedFrame.code();
+                f.errno = libc::EPROTO;
+                f.detail = cmd.kind;
+                send_frame(ctrl, &f);
+                exit(EXIT_PROTOCOL);
+            }
+        }
+    }
+}
+
 /// The child's whole life from clone to exec. Never returns.
 ///
 /// # Safety
@@ -439,14 +527,6 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
         }
     }
 
-    let mut ready = Frame::new(frame::READY);
-    // SAFETY: getpid has no arguments.
-    ready.values[0] = unsafe { libc::syscall(libc::SYS_getpid) } as u64;
-    if !send_frame(ctrl, &ready) {
-        exit(EXIT_READY);
-    }
-
-    // The checkpoint: commands until proceed or abort.
     let mut filters = [Filter {
         fd: -1,
         len: 0,
@@ -454,78 +534,15 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
     }; MAX_FILTERS];
     let mut nfilters = 0usize;
     let mut exec_caps: Option<crate::caps::CapPlan> = None;
-    loop {
-        let Some((cmd, attached)) = recv_frame(ctrl) else {
-            exit(EXIT_PARENT_GONE);
-        };
-        match cmd.kind {
-            frame::CMD_PROCEED => break,
-            frame::CMD_ABORT => exit(EXIT_ABORTED),
-            frame::CMD_CAPS if cmd.detail & frame::CAPS_AT_EXEC != 0 => {
-                exec_caps = Some(caps_plan(&cmd));
-                send_frame(ctrl, &Frame::new(frame::ACK));
-            }
-            frame::CMD_CAPS => match caps_plan(&cmd).apply() {
-                Ok(()) => {
-                    send_frame(ctrl, &Frame::new(frame::ACK));
-                }
-                Err(e) => {
-                    let mut f = Frame::new(frame::ERR);
-                    f.code = caps_stage(&e).code();
-                    f.errno = e.errno;
-                    f.detail = e.cap.map_or(u32::MAX, u32::from);
-                    send_frame(ctrl, &f);
-                }
-            },
-            frame::CMD_SECCOMP => {
-                let filter = Filter {
-                    fd: attached,
-                    len: cmd.values[0] as usize,
-                    flags: cmd.detail,
-                };
-                if attached < 0 {
-                    let mut f = Frame::new(frame::ERR);
-                    f.code = Stage::MalformedFrame.code();
-                    f.errno = libc::EBADF;
-                    send_frame(ctrl, &f);
-                    continue;
-                }
-                if cmd.values[1] == 1 {
-                    // Immediate mode: install now.
-                    match install_filter(&filter) {
-                        Ok(listener) if filter.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 => {
-                            send_frame_with_fd(ctrl, &Frame::new(frame::ACK), listener);
-                        }
-                        Ok(_) => {
-                            send_frame(ctrl, &Frame::new(frame::ACK));
-                        }
-                        Err(e) => {
-                            let mut f = Frame::new(frame::ERR);
-                            f.code = Stage::SeccompInstall.code();
-                            f.errno = e;
-                            send_frame(ctrl, &f);
-                        }
-                    }
-                } else if let Some(slot) = filters.get_mut(nfilters) {
-                    *slot = filter;
-                    nfilters += 1;
-                    send_frame(ctrl, &Frame::new(frame::ACK));
-                } else {
-                    let mut f = Frame::new(frame::ERR);
-                    f.code = Stage::SeccompInstall.code();
-                    f.errno = libc::E2BIG;
-                    send_frame(ctrl, &f);
-                }
-            }
-            _ => {
-                let mut f = Frame::new(frame::ERR);
-                f.code = Stage::MalformedFrame.code();
-                f.errno = libc::EPROTO;
-                f.detail = cmd.kind;
-                send_frame(ctrl, &f);
-                exit(EXIT_PROTOCOL);
-            }
+    if !plan.straight {
+        let mut ready = Frame::new(frame::READY);
+        // SAFETY: getpid has no arguments.
+        ready.values[0] = unsafe { libc::syscall(libc::SYS_getpid) } as u64;
+        if !send_frame(ctrl, &ready) {
+            exit(EXIT_READY);
         }
+        // The checkpoint: commands until proceed or abort.
+        checkpoint(ctrl, &mut filters, &mut nfilters, &mut exec_caps);
     }
 
     // SAFETY: as above; every pointer comes from the plan or a local.
@@ -623,8 +640,11 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
             }
             libc::close(fd);
         }
-        // Signals: default dispositions for everything the parent ignored (raw rt_sigaction, so
-        // glibc's reserved signals 32/33 are covered too), then an empty mask.
+        // Signals: default dispositions for everything the parent ignored or handled (raw
+        // rt_sigaction, so glibc's reserved signals 32/33 are covered too), then an empty mask.
+        // A handler would be reset by execve anyway; resetting it first means a signal arriving
+        // in the last instants before exec never runs the parent's handler in the child (which,
+        // on the vfork-style path, would run on the parent's memory).
         #[repr(C)]
         struct KernelSigaction {
             handler: usize,
@@ -649,7 +669,7 @@ pub(crate) unsafe fn child_main(plan: &ChildPlan) -> ! {
                 &mut old as *mut KernelSigaction,
                 8usize,
             ) == 0
-                && old.handler == libc::SIG_IGN
+                && old.handler != libc::SIG_DFL
             {
                 let dfl = KernelSigaction {
                     handler: libc::SIG_DFL,

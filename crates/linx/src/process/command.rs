@@ -416,12 +416,29 @@ impl Command {
     /// system call; OS errors with their [`Stage`]; `Unsupported(TimeNamespace)` when time
     /// namespaces are missing; a timeout if the child does not report in time.
     pub fn spawn(&self) -> Result<Parked> {
-        let mut prepared = self.prepare()?;
+        let mut prepared = self.prepare(false)?;
         handle::spawn_prepared(self, &mut prepared)
     }
 
     /// Spawns and proceeds at once (the `std::process::Command`-like path).
+    ///
+    /// Without namespaces, cgroup or enter target there is nothing to do at the checkpoint, and
+    /// the child is created the way `posix_spawn` creates it (`CLONE_VM | CLONE_VFORK`: it shares
+    /// the caller's memory until exec, so no page tables are copied); otherwise this is
+    /// [`spawn`](Self::spawn) followed by [`Parked::proceed`]. Either way the result is the same:
+    /// the program runs, or the failing stage is reported and nothing is left behind.
+    ///
+    /// # Errors
+    /// As for [`spawn`](Self::spawn) and [`Parked::proceed`].
     pub fn start(&self) -> Result<super::Running> {
+        if self.namespaces.is_empty()
+            && self.enter.is_none()
+            && self.cgroup.is_none()
+            && self.time_offsets.is_none()
+        {
+            let mut prepared = self.prepare(true)?;
+            return handle::start_prepared(self, &mut prepared);
+        }
         self.spawn()?.proceed()
     }
 
@@ -462,7 +479,7 @@ impl Command {
 
     /// Validates everything and builds the child plan plus the parent-side resources. Everything
     /// that can be refused as input is refused here, before any system call.
-    fn prepare(&self) -> Result<Prepared> {
+    fn prepare(&self, straight: bool) -> Result<Prepared> {
         let program = self.program.as_os_str().as_bytes();
         if program.is_empty() {
             return Err(Error::input(Subsystem::Process, "program", "", "is empty"));
@@ -726,6 +743,7 @@ impl Command {
             enter_pidfd,
             enter_flags,
             enter_cgroup,
+            straight,
         };
         res.child_fds.push(child_ctrl);
         Ok(Prepared {

@@ -349,6 +349,70 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
     })
 }
 
+/// Starts from a prepared straight plan (called by [`Command::start`] when nothing is to be done
+/// at the checkpoint): a vfork-style clone, then the exec report.
+pub(crate) fn start_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<Running> {
+    let cloned = super::spawner::clone_child_vfork(&prepared.plan)
+        .map_err(|(stage, e)| stage_err(stage, e))?;
+    prepared.res.child_fds.clear();
+    let shared = Arc::new(Shared {
+        pid: cloned.pid,
+        pidfd: cloned.pidfd,
+        status: Mutex::new(None),
+        enter: false,
+    });
+    register(&shared);
+    let guard = KillOnError(Some(&shared));
+    let ctrl = prepared
+        .parent_ctrl
+        .take()
+        .ok_or_else(|| stage_err(Stage::ControlChannel, Errno::BADF))?;
+    let mut listeners = Vec::new();
+    await_exec(&shared, &ctrl, cmd.get_program(), &mut listeners)?;
+    guard.disarm();
+    Ok(Running {
+        ns_pid: shared.pid,
+        shared,
+        pty: prepared.pty.take(),
+        pipes: std::mem::take(&mut prepared.res.pipes),
+        drop_policy: cmd.drop_policy_value(),
+        listeners,
+    })
+}
+
+/// Reads the child's last reports after it was released: its pre-exec marker, seccomp listener
+/// descriptors, then end-of-file when exec closed the channel (success) or an `ERR` frame with the
+/// failing stage. The child is reaped on every error.
+fn await_exec(
+    shared: &Shared,
+    ctrl: &OwnedFd,
+    program: &std::path::Path,
+    listeners: &mut Vec<OwnedFd>,
+) -> Result<()> {
+    let mut marker = false;
+    loop {
+        match recv_frame(ctrl.as_raw_fd()) {
+            Some((f, _)) if f.kind == frame::MARKER => marker = true,
+            Some((f, attached)) if f.kind == frame::ACK && marker && attached >= 0 => {
+                // SAFETY: a descriptor received with SCM_RIGHTS, owned by nobody else.
+                listeners.push(unsafe { OwnedFd::from_raw_fd(attached) });
+            }
+            Some((f, _)) if f.kind == frame::ERR => {
+                return Err(child_error(shared, &f, program));
+            }
+            Some((f, _)) => {
+                return Err(Error::protocol(
+                    Subsystem::Process,
+                    crate::error::ProtocolKind::UnexpectedMessage,
+                    format!("unexpected frame kind {} during exec", f.kind),
+                ));
+            }
+            None if marker => return Ok(()),
+            None => return Err(died(shared)),
+        }
+    }
+}
+
 /// Enter mode: the intermediate child joins the target's namespaces and reports the workload's
 /// pidfd (or a failure); then it exits and is reaped here.
 ///
@@ -820,29 +884,7 @@ impl Parked {
         if !send_frame(ctrl.as_raw_fd(), &Frame::new(frame::CMD_PROCEED)) {
             return Err(died(&self.shared));
         }
-        let mut marker = false;
-        loop {
-            match recv_frame(ctrl.as_raw_fd()) {
-                Some((f, _)) if f.kind == frame::MARKER => marker = true,
-                Some((f, attached)) if f.kind == frame::ACK && marker && attached >= 0 => {
-                    // SAFETY: a descriptor received with SCM_RIGHTS, owned by nobody else.
-                    self.listeners
-                        .push(unsafe { OwnedFd::from_raw_fd(attached) });
-                }
-                Some((f, _)) if f.kind == frame::ERR => {
-                    return Err(child_error(&self.shared, &f, &self.program));
-                }
-                Some((f, _)) => {
-                    return Err(Error::protocol(
-                        Subsystem::Process,
-                        crate::error::ProtocolKind::UnexpectedMessage,
-                        format!("unexpected frame kind {} during exec", f.kind),
-                    ));
-                }
-                None if marker => break,
-                None => return Err(died(&self.shared)),
-            }
-        }
+        await_exec(&self.shared, &ctrl, &self.program, &mut self.listeners)?;
         let running = Running {
             shared: Arc::clone(&self.shared),
             ns_pid: self.ns_pid,

@@ -51,6 +51,8 @@ struct Job {
     plan: usize,
     flags: u64,
     cgroup: Option<i32>,
+    /// The vfork-style path (see [`clone_vfork`]).
+    vfork: bool,
     reply: SyncSender<Result<Cloned, (Stage, Errno)>>,
 }
 
@@ -89,7 +91,80 @@ fn block_all_signals() {
 }
 
 fn clone_job(job: &Job) -> Result<Cloned, (Stage, Errno)> {
-    clone_now(job.plan, job.flags, job.cgroup)
+    if job.vfork {
+        clone_vfork(job.plan)
+    } else {
+        clone_now(job.plan, job.flags, job.cgroup)
+    }
+}
+
+/// Stack of a vfork-style child: it runs only `child_main`, whose frames are small and fixed.
+const VFORK_STACK: usize = 256 * 1024;
+
+/// The vfork-style clone (`CLONE_VM | CLONE_VFORK`, as `posix_spawn` does): the child runs on a
+/// stack of its own inside our address space, and this thread is suspended until it execs or
+/// exits, so no page tables are copied and nothing is copied on write afterwards. The caller has
+/// every signal blocked; the child resets dispositions before unblocking (see `child_main`).
+///
+/// Only for plans with nothing to do at the checkpoint and no namespaces or cgroup to create
+/// (legacy `clone`, which has no `CLONE_INTO_CGROUP`).
+fn clone_vfork(plan: usize) -> Result<Cloned, (Stage, Errno)> {
+    extern "C" fn entry(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` is the plan pointer passed to clone below, valid until the parent resumes,
+        // which happens only after this child exec'd or exited.
+        unsafe { child_main(&*(arg as *const ChildPlan)) }
+    }
+    // SAFETY: a fresh anonymous private mapping, unmapped below once the child no longer uses it.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            VFORK_STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return Err((
+            Stage::Fork,
+            Errno::from_raw_os_error(
+                std::io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::ENOMEM),
+            ),
+        ));
+    }
+    let mut pidfd: libc::c_int = -1;
+    // SAFETY: the child starts in `entry` on the top of the new stack (glibc aligns it) and never
+    // returns; CLONE_VFORK suspends this thread until the child exec'd or exited, so the plan and
+    // the stack outlive every use. With CLONE_PIDFD the pidfd is written through the parent_tid
+    // argument.
+    let r = unsafe {
+        libc::clone(
+            entry,
+            stack.cast::<u8>().add(VFORK_STACK).cast(),
+            libc::CLONE_VM | libc::CLONE_VFORK | CLONE_PIDFD as libc::c_int | libc::SIGCHLD,
+            plan as *mut libc::c_void,
+            &mut pidfd as *mut libc::c_int,
+        )
+    };
+    let err = std::io::Error::last_os_error();
+    // SAFETY: the mapping made above; the child no longer runs on it (it exec'd or exited).
+    unsafe { libc::munmap(stack, VFORK_STACK) };
+    if r > 0 {
+        // SAFETY: CLONE_PIDFD stored a fresh pidfd that nobody else owns.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+        return Ok(Cloned {
+            pid: r,
+            pidfd,
+            in_cgroup: true,
+        });
+    }
+    Err((
+        Stage::Clone,
+        Errno::from_raw_os_error(err.raw_os_error().unwrap_or(libc::EINVAL)),
+    ))
 }
 
 /// Clones from the calling thread; the caller has every signal blocked.
@@ -203,6 +278,21 @@ pub(crate) fn clone_child(
     flags: u64,
     cgroup: Option<i32>,
 ) -> Result<Cloned, (Stage, Errno)> {
+    clone_on_owner(plan, flags, cgroup, false)
+}
+
+/// Clones a child on the vfork-style path ([`clone_vfork`]), from the same thread
+/// [`clone_child`] would use. `plan.straight` must be set.
+pub(crate) fn clone_child_vfork(plan: &ChildPlan) -> Result<Cloned, (Stage, Errno)> {
+    clone_on_owner(plan, 0, None, true)
+}
+
+fn clone_on_owner(
+    plan: &ChildPlan,
+    flags: u64,
+    cgroup: Option<i32>,
+    vfork: bool,
+) -> Result<Cloned, (Stage, Errno)> {
     if on_main_thread() {
         // SAFETY: sigfillset initialises the set; pthread_sigmask changes only this thread's mask
         // and the previous mask is restored right after the clone (in the parent; the child
@@ -212,7 +302,12 @@ pub(crate) fn clone_child(
             let mut old: libc::sigset_t = std::mem::zeroed();
             libc::sigfillset(&mut all);
             libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-            let r = clone_now(plan as *const ChildPlan as usize, flags, cgroup);
+            let plan = plan as *const ChildPlan as usize;
+            let r = if vfork {
+                clone_vfork(plan)
+            } else {
+                clone_now(plan, flags, cgroup)
+            };
             libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
             return r;
         }
@@ -222,6 +317,7 @@ pub(crate) fn clone_child(
         plan: plan as *const ChildPlan as usize,
         flags,
         cgroup,
+        vfork,
         reply,
     };
     let queue = spawner().as_ref().map_err(|e| (Stage::Fork, *e))?;
