@@ -2659,6 +2659,7 @@ fn normalize(exprs: &[Expr]) -> Vec<Expr> {
                 // The kernel dumps these defaults even when nft did not send them.
                 Expr::Hash(h) if h.offset == Some(0) => h.offset = None,
                 Expr::Socket(s) if s.level == Some(0) => s.level = None,
+                Expr::Queue(q) if q.flags == Some(0) => q.flags = None,
                 Expr::Objref(o) => {
                     if let ObjrefTarget::Map { set, set_id, .. } = &mut o.target {
                         *set_id = None;
