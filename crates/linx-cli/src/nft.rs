@@ -87,7 +87,7 @@ pub(crate) enum NftVerb {
         #[arg(long)]
         strict: bool,
     },
-    /// Reformat nft files canonically (tabs, one statement per line).
+    /// Reformat nft files canonically (tabs, one statement per line, comments kept).
     Fmt {
         /// The files.
         #[arg(required = true)]
@@ -98,8 +98,9 @@ pub(crate) enum NftVerb {
         /// Exit 1 if a file would change (nothing is written).
         #[arg(long)]
         check: bool,
-        /// The files are Rust sources: reformat the raw string literals of `nft!` invocations
-        /// (literals holding `#` comments are kept and listed on stderr).
+        /// The files are Rust sources: reformat the string literals of `nft!` invocations
+        /// (raw or plain, comments kept; a literal with an escape that cannot be read is kept
+        /// and listed on stderr).
         #[arg(long)]
         rust: bool,
     },

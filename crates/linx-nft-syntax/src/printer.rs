@@ -49,6 +49,267 @@ fn has_body(c: &Command) -> bool {
     }
 }
 
+// ------------------------------------------------------------------------------------------------
+// Comments (`linx nft fmt` keeps them)
+
+/// A `#` comment of the source being formatted.
+#[derive(Clone, Debug)]
+struct SrcComment {
+    /// Byte offset of the `#`.
+    start: u32,
+    /// `# …` without the line end and trailing blanks.
+    text: String,
+    /// Code precedes it on its line (it is printed after the code it follows).
+    trailing: bool,
+    /// An own-line comment with an empty line before it.
+    blank_before: bool,
+    /// An own-line comment with an empty line after it.
+    blank_after: bool,
+}
+
+/// Whether the line of `src` holding byte `at` is empty or blank.
+fn blank_line_at(src: &[u8], at: usize) -> bool {
+    let start = src[..at.min(src.len())]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    src[start..]
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
+}
+
+/// The `#` comments of `src`, in order: the `#` … end-of-line runs in the gaps between the
+/// scanner's tokens (a `#` inside a quoted string is part of its token).
+fn source_comments(src: &str) -> Vec<SrcComment> {
+    let toks = tokenize(src, FileId(0));
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut gap_start = 0usize;
+    for t in &toks {
+        let gap_end = (t.span.start as usize).min(bytes.len());
+        let mut i = gap_start;
+        while i < gap_end {
+            if bytes[i] == b'#' {
+                let mut j = i;
+                while j < gap_end && bytes[j] != b'\n' {
+                    j += 1;
+                }
+                let line_start = bytes[..i]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1);
+                let trailing = bytes[line_start..i]
+                    .iter()
+                    .any(|&b| b != b' ' && b != b'\t');
+                // The lines around an own-line comment: `line_start - 1` is the newline ending
+                // the previous line, `j + 1` starts the next.
+                let blank_before =
+                    !trailing && line_start > 0 && blank_line_at(bytes, line_start - 1);
+                let blank_after = !trailing && j + 1 < bytes.len() && blank_line_at(bytes, j + 1);
+                out.push(SrcComment {
+                    start: i as u32,
+                    text: src.get(i..j).unwrap_or("#").trim_end().to_string(),
+                    trailing,
+                    blank_before,
+                    blank_after,
+                });
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        gap_start = (t.span.end as usize).max(gap_end);
+    }
+    out
+}
+
+/// Prints a whole script keeping the `#` comments of `src`, the text it was parsed from
+/// (`linx nft fmt`): a comment on a line of its own stays on a line of its own before the item
+/// it preceded (at that item's indentation), a comment after code stays after the printed line
+/// of that code. Inside a rule (which prints on one line) a comment moves before the next item;
+/// none is ever dropped.
+///
+/// ```
+/// use linx_nft_syntax::{parse_str, printer::print_script_with_comments};
+/// let src = "# policy\ntable inet t { # main table\n  chain c {\n    # ssh\n    tcp dport 22 accept # admins\n  }\n}\n";
+/// let p = parse_str("a", src, &Default::default()).unwrap();
+/// assert_eq!(
+///     print_script_with_comments(&p.script, src),
+///     "# policy\ntable inet t { # main table\n\tchain c {\n\t\t# ssh\n\t\ttcp dport 22 accept # admins\n\t}\n}\n"
+/// );
+/// ```
+pub fn print_script_with_comments(s: &Script, src: &str) -> String {
+    let mut p = Printer {
+        comments: source_comments(src),
+        ..Printer::default()
+    };
+    let mut prev_decl = false;
+    for (i, item) in s.items.iter().enumerate() {
+        let is_decl = matches!(item, TopItem::Command(c) if has_body(c));
+        if i > 0 && (is_decl || prev_decl) {
+            p.out.push('\n');
+        }
+        p.comments_before(top_item_start(item));
+        match item {
+            TopItem::Directive(d) => p.directive(d),
+            TopItem::Command(c) => p.command(c),
+        }
+        p.trailing_comment(s.items.get(i + 1).map_or(u32::MAX, top_item_start));
+        p.out.push('\n');
+        prev_decl = is_decl;
+    }
+    p.comments_before(u32::MAX);
+    p.out
+}
+
+fn directive_start(d: &Directive) -> u32 {
+    match d {
+        Directive::Include { span, .. }
+        | Directive::Define { span, .. }
+        | Directive::Undefine { span, .. } => span.start,
+    }
+}
+
+fn top_item_start(i: &TopItem) -> u32 {
+    match i {
+        TopItem::Directive(d) => directive_start(d),
+        TopItem::Command(c) => c.span.start,
+    }
+}
+
+fn table_item_start(i: &TableItem) -> u32 {
+    match i {
+        TableItem::Directive(d) => directive_start(d),
+        TableItem::Flags(f) => f.span.start,
+        TableItem::Comment(c) => c.span.start,
+        TableItem::Chain(c) => c.span.start,
+        TableItem::Set(s) => s.span.start,
+        TableItem::Flowtable(f) => f.span.start,
+        TableItem::Object(o) => o.span.start,
+    }
+}
+
+fn chain_item_start(i: &ChainItem) -> u32 {
+    match i {
+        ChainItem::Directive(d) => directive_start(d),
+        ChainItem::Hook(h) => h.span.start,
+        ChainItem::Policy(Policy::Accept(s) | Policy::Drop(s)) | ChainItem::FlagsOffload(s) => {
+            s.start
+        }
+        ChainItem::Policy(Policy::Var(v)) => v.span.start,
+        ChainItem::Comment(c) => c.span.start,
+        ChainItem::Rule(r) => r.span.start,
+    }
+}
+
+fn set_item_start(i: &SetItem) -> u32 {
+    match i {
+        SetItem::Directive(d) => directive_start(d),
+        SetItem::Type { span, .. } | SetItem::Typeof { span, .. } | SetItem::AutoMerge(span) => {
+            span.start
+        }
+        SetItem::Flags(f) => f.first().map_or(u32::MAX, |(_, s)| s.start),
+        SetItem::Timeout(t) | SetItem::GcInterval(t) | SetItem::Comment(t) => t.span.start,
+        SetItem::Stateful(stmts) => stmts.first().map_or(u32::MAX, |s| s.span.start),
+        SetItem::Elements(e) => e.span.start,
+        SetItem::Policy(p) => p.span.start,
+        SetItem::Size(n) => n.span.start,
+    }
+}
+
+fn flowtable_item_start(i: &FlowtableItem) -> u32 {
+    match i {
+        FlowtableItem::Directive(d) => directive_start(d),
+        FlowtableItem::Hook { hook, .. } => hook.span.start,
+        FlowtableItem::Devices(e) => e.span.start,
+        FlowtableItem::Counter(s) | FlowtableItem::FlagsOffload(s) => s.start,
+    }
+}
+
+fn object_item_start(i: &ObjectItem) -> u32 {
+    match i {
+        ObjectItem::Directive(d) => directive_start(d),
+        ObjectItem::Comment(s)
+        | ObjectItem::Secmark(s)
+        | ObjectItem::Timeout(s)
+        | ObjectItem::CtHelperType { name: s, .. } => s.span.start,
+        ObjectItem::Counter { packets: n, .. }
+        | ObjectItem::Synproxy { mss: n, .. }
+        | ObjectItem::Dport(n)
+        | ObjectItem::Size(n) => n.span.start,
+        ObjectItem::Quota(q) => q.amount.amount.span.start,
+        ObjectItem::Limit(l) => match &l.rate {
+            Rate::Packets { count, .. } => count.span.start,
+            Rate::Bytes { amount, .. } => amount.amount.span.start,
+        },
+        ObjectItem::L3Proto(_, s) => s.start,
+        ObjectItem::Protocol(p) => p.span.start,
+        ObjectItem::TimeoutPolicy(v) => v.first().map_or(u32::MAX, |(n, _)| n.span.start),
+    }
+}
+
+impl Printer {
+    /// At the start of a line: every pending comment that begins before `pos`, each on a line
+    /// of its own at the current indentation.
+    fn comments_before(&mut self, pos: u32) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            if c.start >= pos {
+                break;
+            }
+            let (text, before, after) = (c.text.clone(), c.blank_before, c.blank_after);
+            self.next_comment += 1;
+            // Empty lines around a comment are kept (one at most), except at a block's start.
+            if before
+                && !self.out.is_empty()
+                && !self.out.ends_with("\n\n")
+                && !self.out.ends_with("{\n")
+            {
+                self.nl();
+            }
+            self.tabs();
+            self.out.push_str(&text);
+            self.nl();
+            if after {
+                self.nl();
+            }
+        }
+    }
+
+    /// The next pending comment if it begins before `pos` (then it counts as printed).
+    fn take_comment_before(&mut self, pos: u32) -> Option<String> {
+        let c = self.comments.get(self.next_comment)?;
+        if c.start >= pos {
+            return None;
+        }
+        self.next_comment += 1;
+        Some(c.text.clone())
+    }
+
+    /// At the end of a printed line: the pending comment that followed code on a source line
+    /// and begins before `next` (the next item), appended to this line. Further comments before
+    /// `next` stay pending for [`comments_before`](Self::comments_before).
+    fn trailing_comment(&mut self, next: u32) -> bool {
+        match self.comments.get(self.next_comment) {
+            Some(c) if c.trailing && c.start < next => {
+                let text = c.text.clone();
+                self.next_comment += 1;
+                self.out.push(' ');
+                self.out.push_str(&text);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a comment is pending before `pos`.
+    fn comment_before(&self, pos: u32) -> bool {
+        self.comments
+            .get(self.next_comment)
+            .is_some_and(|c| c.start < pos)
+    }
+}
+
 /// Prints one rule (statements and comment) on one line.
 ///
 /// ```
@@ -93,6 +354,10 @@ pub fn print_expr(e: &Expr) -> String {
 struct Printer {
     out: String,
     indent: usize,
+    /// Source comments to keep ([`print_script_with_comments`]); empty otherwise.
+    comments: Vec<SrcComment>,
+    /// The first comment not printed yet.
+    next_comment: usize,
 }
 
 fn same_tokens(a: &str, b: &str) -> bool {
@@ -141,8 +406,8 @@ impl Printer {
 
     fn sub<F: FnOnce(&mut Printer)>(&self, f: F) -> String {
         let mut p = Printer {
-            out: String::new(),
             indent: self.indent,
+            ..Printer::default()
         };
         f(&mut p);
         p.out
@@ -228,14 +493,14 @@ impl Printer {
                     }
                 }
                 if let Some(b) = body {
-                    self.table_body(&b.items);
+                    self.table_body(&b.items, b.span.end);
                 }
             }
             CommandKind::Chain { chain, body } => {
                 self.out.push_str("chain ");
                 self.obj_sel(chain);
                 if let Some(b) = body {
-                    self.chain_body(&b.items);
+                    self.chain_body(&b.items, b.span.end);
                 }
             }
             CommandKind::Rule {
@@ -272,7 +537,7 @@ impl Printer {
                 self.out.push_str(if *map { "map " } else { "set " });
                 self.obj_sel(set);
                 if let Some(b) = body {
-                    self.set_body(&b.items);
+                    self.set_body(&b.items, b.span.end);
                 }
             }
             CommandKind::Element { set, elements } => {
@@ -285,7 +550,7 @@ impl Printer {
                 self.out.push_str("flowtable ");
                 self.obj_sel(flowtable);
                 if let Some(b) = body {
-                    self.flowtable_body(&b.items);
+                    self.flowtable_body(&b.items, b.span.end);
                 }
             }
             CommandKind::Object { kind, object, body } => {
@@ -294,7 +559,7 @@ impl Printer {
                 self.obj_sel(object);
                 if let Some(b) = body {
                     if b.braced {
-                        self.object_body(&b.items);
+                        self.object_body(&b.items, b.span.end);
                     } else {
                         for it in &b.items {
                             self.out.push(' ');
@@ -328,20 +593,25 @@ impl Printer {
         }
     }
 
-    fn open(&mut self) {
+    /// ` {` and a new line; `first` is where the body's first item (or its end) begins, for a
+    /// comment after the brace.
+    fn open(&mut self, first: u32) {
         self.out.push_str(" {");
+        self.trailing_comment(first);
         self.nl();
         self.indent += 1;
     }
 
-    fn close(&mut self) {
+    /// The comments left before `end` (the body's end), then `}`.
+    fn close(&mut self, end: u32) {
+        self.comments_before(end);
         self.indent = self.indent.saturating_sub(1);
         self.tabs();
         self.out.push('}');
     }
 
-    fn table_body(&mut self, items: &[TableItem]) {
-        self.open();
+    fn table_body(&mut self, items: &[TableItem], end: u32) {
+        self.open(items.first().map_or(end, table_item_start));
         let mut prev_block = false;
         for (i, it) in items.iter().enumerate() {
             let block = matches!(
@@ -355,6 +625,7 @@ impl Printer {
                 self.nl();
             }
             prev_block = block;
+            self.comments_before(table_item_start(it));
             self.tabs();
             match it {
                 TableItem::Directive(d) => self.directive(d),
@@ -369,34 +640,36 @@ impl Printer {
                 TableItem::Chain(c) => {
                     self.out.push_str("chain ");
                     self.out.push_str(&c.name.name);
-                    self.chain_body(&c.body.items);
+                    self.chain_body(&c.body.items, c.body.span.end);
                 }
                 TableItem::Set(s) => {
                     self.out.push_str(if s.map { "map " } else { "set " });
                     self.out.push_str(&s.name.name);
-                    self.set_body(&s.body.items);
+                    self.set_body(&s.body.items, s.body.span.end);
                 }
                 TableItem::Flowtable(f) => {
                     self.out.push_str("flowtable ");
                     self.out.push_str(&f.name.name);
-                    self.flowtable_body(&f.body.items);
+                    self.flowtable_body(&f.body.items, f.body.span.end);
                 }
                 TableItem::Object(o) => {
                     self.out.push_str(o.kind.keyword());
                     self.out.push(' ');
                     self.out.push_str(&o.name.name);
-                    self.object_body(&o.body.items);
+                    self.object_body(&o.body.items, o.body.span.end);
                 }
             }
+            self.trailing_comment(items.get(i + 1).map_or(end, table_item_start));
             self.nl();
         }
-        self.close();
+        self.close(end);
     }
 
-    fn chain_body(&mut self, items: &[ChainItem]) {
-        self.open();
+    fn chain_body(&mut self, items: &[ChainItem], end: u32) {
+        self.open(items.first().map_or(end, chain_item_start));
         let mut i = 0;
         while i < items.len() {
+            self.comments_before(chain_item_start(&items[i]));
             self.tabs();
             match &items[i] {
                 ChainItem::Directive(d) => self.directive(d),
@@ -421,10 +694,11 @@ impl Printer {
                 }
                 ChainItem::Rule(r) => self.rule(r),
             }
+            self.trailing_comment(items.get(i + 1).map_or(end, chain_item_start));
             self.nl();
             i += 1;
         }
-        self.close();
+        self.close(end);
     }
 
     fn policy(&mut self, p: &Policy) {
@@ -485,9 +759,10 @@ impl Printer {
         }
     }
 
-    fn set_body(&mut self, items: &[SetItem]) {
-        self.open();
-        for it in items {
+    fn set_body(&mut self, items: &[SetItem], end: u32) {
+        self.open(items.first().map_or(end, set_item_start));
+        for (i, it) in items.iter().enumerate() {
+            self.comments_before(set_item_start(it));
             self.tabs();
             match it {
                 SetItem::Directive(d) => self.directive(d),
@@ -559,9 +834,10 @@ impl Printer {
                     self.out.push_str(&str_text(c));
                 }
             }
+            self.trailing_comment(items.get(i + 1).map_or(end, set_item_start));
             self.nl();
         }
-        self.close();
+        self.close(end);
     }
 
     fn types(&mut self, t: &[Ident]) {
@@ -575,6 +851,10 @@ impl Printer {
             self.expr(e);
             return;
         };
+        if self.comment_before(e.span.end) {
+            self.elements_with_comments(elems, e.span.end);
+            return;
+        }
         let one_line = self.sub(|p| p.expr(e));
         if elems.len() <= 4 && one_line.len() <= 60 && !one_line.contains('\n') {
             self.out.push_str(&one_line);
@@ -596,9 +876,47 @@ impl Printer {
         self.out.push_str(" }");
     }
 
-    fn flowtable_body(&mut self, items: &[FlowtableItem]) {
-        self.open();
-        for it in items {
+    /// Elements with comments among them: one element per line under the first, comments kept
+    /// in place, and the closing brace on a line of its own (a comment runs to the line end).
+    fn elements_with_comments(&mut self, elems: &[SetElem], end: u32) {
+        let col = "elements = { ".len();
+        self.out.push('{');
+        self.trailing_comment(elems.first().map_or(end, |el| el.span.start));
+        for (i, el) in elems.iter().enumerate() {
+            self.nl();
+            self.pad(col);
+            while let Some(text) = self.take_comment_before(el.span.start) {
+                self.out.push_str(&text);
+                self.nl();
+                self.pad(col);
+            }
+            self.set_elem(el);
+            if i + 1 < elems.len() {
+                self.out.push(',');
+            }
+            self.trailing_comment(elems.get(i + 1).map_or(end, |n| n.span.start));
+        }
+        while let Some(text) = self.take_comment_before(end) {
+            self.nl();
+            self.pad(col);
+            self.out.push_str(&text);
+        }
+        self.nl();
+        self.tabs();
+        self.out.push('}');
+    }
+
+    fn pad(&mut self, col: usize) {
+        self.tabs();
+        for _ in 0..col {
+            self.out.push(' ');
+        }
+    }
+
+    fn flowtable_body(&mut self, items: &[FlowtableItem], end: u32) {
+        self.open(items.first().map_or(end, flowtable_item_start));
+        for (i, it) in items.iter().enumerate() {
+            self.comments_before(flowtable_item_start(it));
             self.tabs();
             match it {
                 FlowtableItem::Directive(d) => self.directive(d),
@@ -617,19 +935,22 @@ impl Printer {
                 FlowtableItem::Counter(_) => self.out.push_str("counter"),
                 FlowtableItem::FlagsOffload(_) => self.out.push_str("flags offload;"),
             }
+            self.trailing_comment(items.get(i + 1).map_or(end, flowtable_item_start));
             self.nl();
         }
-        self.close();
+        self.close(end);
     }
 
-    fn object_body(&mut self, items: &[ObjectItem]) {
-        self.open();
-        for it in items {
+    fn object_body(&mut self, items: &[ObjectItem], end: u32) {
+        self.open(items.first().map_or(end, object_item_start));
+        for (i, it) in items.iter().enumerate() {
+            self.comments_before(object_item_start(it));
             self.tabs();
             self.object_item(it);
+            self.trailing_comment(items.get(i + 1).map_or(end, object_item_start));
             self.nl();
         }
-        self.close();
+        self.close(end);
     }
 
     fn object_item(&mut self, it: &ObjectItem) {

@@ -179,7 +179,8 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Result<Source, Co
 }
 
 /// Canonical formatting of nft source text (`linx nft fmt`): parsed without expanding
-/// includes and defines, printed in `nft list` layout. `#` comments are not kept.
+/// includes and defines, printed in `nft list` layout with the `#` comments kept (see
+/// [`print_script_with_comments`](linx_nft_syntax::printer::print_script_with_comments)).
 ///
 /// ```
 /// let out = linx::nft::format_str("a.nft", "table inet t { chain c { tcp dport {22,80} accept; }; }").unwrap();
@@ -190,7 +191,9 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Result<Source, Co
 /// Syntax errors, located.
 pub fn format_str(name: &str, text: &str) -> Result<String, CompileError> {
     match linx_nft_syntax::parse_str(name, text, &Default::default()) {
-        Ok(p) => Ok(linx_nft_syntax::printer::print_script(&p.script)),
+        Ok(p) => Ok(linx_nft_syntax::printer::print_script_with_comments(
+            &p.script, text,
+        )),
         Err(f) => Err(CompileError {
             sources: f.sources,
             diagnostics: f.diagnostics,

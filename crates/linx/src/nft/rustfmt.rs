@@ -20,12 +20,13 @@ pub struct RustFormatted {
     pub kept: Vec<(usize, String)>,
 }
 
-/// Reformats the nft text of every `nft!` invocation whose text is a raw string literal
-/// (`r"…"`, `r#"…"#`, …) in the Rust source `src`. The token form `nft!{ … }`, `nft_file!`,
-/// non-raw literals (whose value differs from their source) and literals holding `#` comments
-/// (which the formatter does not keep) are left unchanged; the last are listed in
-/// [`RustFormatted::kept`]. A literal that starts with a newline keeps it; the raw string gets
-/// more `#`s when the new text needs them.
+/// Reformats the nft text of every `nft!` invocation whose text is a string literal in the
+/// Rust source `src`, `#` comments included (see [`format_str`]). A raw literal (`r"…"`,
+/// `r#"…"#`, …) stays raw and gets more `#`s when the new text needs them; a plain literal
+/// (`"…"`) is read with its escapes and written back with `\` and `"` escaped and real line
+/// breaks (a literal with an escape this scan does not know is left unchanged and listed in
+/// [`RustFormatted::kept`]). A literal that starts with a newline keeps it. The token form
+/// `nft!{ … }` and `nft_file!` are left alone: their text is Rust tokens, not a string.
 ///
 /// ```
 /// let src = "fn f() -> linx::nft::Script {\n    linx::nft!(r\"table inet t { chain c { tcp dport {22,80} accept; }; }\")\n}\n";
@@ -44,14 +45,25 @@ pub fn format_rust(name: &str, src: &str) -> Result<RustFormatted, CompileError>
     let mut pos = 0;
     for lit in lits {
         let line = src[..lit.start].matches('\n').count() + 1;
-        let content = &src[lit.content.0..lit.content.1];
-        if has_comment(content) {
-            kept.push((
-                line,
-                "holds # comments, which the formatter does not keep".to_string(),
-            ));
-            continue;
-        }
+        let source = &src[lit.content.0..lit.content.1];
+        let cooked;
+        let content = if lit.raw {
+            source
+        } else {
+            match unescape(source) {
+                Some(v) => {
+                    cooked = v;
+                    &cooked
+                }
+                None => {
+                    kept.push((
+                        line,
+                        "an escape sequence this formatter does not read".to_string(),
+                    ));
+                    continue;
+                }
+            }
+        };
         let lname = format!("{name}:{line} (nft! literal)");
         let mut formatted = match format_str(&lname, content) {
             Ok(f) => f,
@@ -67,11 +79,18 @@ pub fn format_rust(name: &str, src: &str) -> Result<RustFormatted, CompileError>
         if content.starts_with('\n') {
             formatted.insert(0, '\n');
         }
+        out.push_str(&src[pos..lit.start]);
+        if !lit.raw {
+            out.push('"');
+            out.push_str(&formatted.replace('\\', "\\\\").replace('"', "\\\""));
+            out.push('"');
+            pos = lit.end;
+            continue;
+        }
         let mut hashes = lit.hashes;
         while formatted.contains(&format!("\"{}", "#".repeat(hashes))) {
             hashes += 1;
         }
-        out.push_str(&src[pos..lit.start]);
         out.push_str(&src[lit.start..lit.prefix_end]);
         let h = "#".repeat(hashes);
         out.push_str(&h);
@@ -85,14 +104,63 @@ pub fn format_rust(name: &str, src: &str) -> Result<RustFormatted, CompileError>
     Ok(RustFormatted { text: out, kept })
 }
 
-/// A raw string literal in the source: whole range, the `r`/`br` prefix's end, the content,
-/// the number of `#`.
+/// A string literal in the source: whole range, the `r`/`br` prefix's end, the content, the
+/// number of `#`; `raw` false for a plain `"…"` (no prefix, no `#`).
 struct RawLit {
     start: usize,
     prefix_end: usize,
     content: (usize, usize),
     end: usize,
     hashes: usize,
+    raw: bool,
+}
+
+/// The value of a plain string literal's body, or `None` for an escape it does not know.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut it = body.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next()? {
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            '0' => out.push('\0'),
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            'x' => {
+                let h: String = [it.next()?, it.next()?].iter().collect();
+                let v = u8::from_str_radix(&h, 16).ok().filter(|v| *v < 0x80)?;
+                out.push(char::from(v));
+            }
+            'u' => {
+                if it.next()? != '{' {
+                    return None;
+                }
+                let mut h = String::new();
+                loop {
+                    match it.next()? {
+                        '}' => break,
+                        '_' => {}
+                        d => h.push(d),
+                    }
+                }
+                out.push(char::from_u32(u32::from_str_radix(&h, 16).ok()?)?);
+            }
+            // A line continuation skips the line break and the next line's leading whitespace.
+            '\n' | '\r' => {
+                while it.peek().is_some_and(|c| c.is_whitespace()) {
+                    it.next();
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// A lexical token of Rust, as far as this scan needs: an identifier, a raw string, any other
@@ -179,6 +247,16 @@ impl Scanner<'_> {
         }
         if c == b'"' {
             self.string();
+            if self.b.get(self.i.wrapping_sub(1)) == Some(&b'"') && self.i > start + 1 {
+                return Some(Tok::Raw(RawLit {
+                    start,
+                    prefix_end: start,
+                    content: (start + 1, self.i - 1),
+                    end: self.i,
+                    hashes: 0,
+                    raw: false,
+                }));
+            }
             return Some(Tok::Literal);
         }
         if c == b'\'' {
@@ -258,6 +336,7 @@ impl Scanner<'_> {
                     content: (content_start, k),
                     end,
                     hashes,
+                    raw: true,
                 }));
             }
             k += 1;
@@ -313,27 +392,12 @@ fn macro_literals(src: &str) -> Vec<RawLit> {
     out
 }
 
-/// True when the nft text holds a `#` comment (a `#` outside a quoted string).
-fn has_comment(text: &str) -> bool {
-    for line in text.lines() {
-        let mut quoted = false;
-        for c in line.chars() {
-            match c {
-                '"' => quoted = !quoted,
-                '#' if !quoted => return true,
-                _ => {}
-            }
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn nft_29_only_raw_literals_of_nft_invocations_change() {
+    fn nft_29_literals_of_nft_invocations_change_with_their_comments() {
         let src = r##"// nft!(r"table ip x { }") in a comment stays
 fn f() {
     let a = "nft!(r\"x\")";
@@ -342,7 +406,8 @@ fn f() {
     let d = nft!{ table ip v { chain c { accept; }; } };
     let e = nft!(r"
 # a comment
-table ip w { chain c { accept; }; }");
+table ip w { chain c { # the only chain
+accept; }; }");
     let f = nft_file!("x.nft");
     let l: &'static str = "'";
 }
@@ -366,14 +431,18 @@ fn f() {
     let d = nft!{ table ip v { chain c { accept; }; } };
     let e = nft!(r"
 # a comment
-table ip w { chain c { accept; }; }");
+table ip w {
+	chain c { # the only chain
+		accept
+	}
+}
+");
     let f = nft_file!("x.nft");
     let l: &'static str = "'";
 }
 "##;
         assert_eq!(out.text, want);
-        assert_eq!(out.kept.len(), 1);
-        assert_eq!(out.kept[0].0, 7);
+        assert!(out.kept.is_empty(), "{:?}", out.kept);
         // Idempotent.
         assert_eq!(format_rust("f.rs", &out.text).unwrap().text, out.text);
     }
@@ -387,6 +456,25 @@ table ip w { chain c { accept; }; }");
             out.text,
             "nft!(r##\"table ip t {\n\tchain c {\n\t\tlog prefix \"#x\"\n\t}\n}\n\"##)"
         );
+    }
+
+    #[test]
+    fn nft_29_plain_literals_are_read_with_their_escapes_and_written_back_escaped() {
+        let src =
+            "nft!(\"table ip t { chain c { log prefix \\\"a\\\\b\\\" # note\\n accept; }; }\")";
+        let out = format_rust("f.rs", src).unwrap();
+        assert!(out.kept.is_empty(), "{:?}", out.kept);
+        assert_eq!(
+            out.text,
+            "nft!(\"table ip t {\n\tchain c {\n\t\tlog prefix \\\"a\\\\b\\\" # note\n\t\taccept\n\t}\n}\n\")"
+        );
+        assert_eq!(format_rust("f.rs", &out.text).unwrap().text, out.text);
+        // A line continuation is read as Rust reads it.
+        assert_eq!(unescape("a\\\n    b\\u{41}\\x42"), Some("abAB".to_string()));
+        // An escape Rust does not have: left alone and listed.
+        let out = format_rust("f.rs", "nft!(\"table ip t \\q\")").unwrap();
+        assert_eq!(out.kept.len(), 1);
+        assert_eq!(out.text, "nft!(\"table ip t \\q\")");
     }
 
     #[test]
