@@ -186,8 +186,12 @@ impl Nft {
     ///
     /// # Errors
     /// The first failing message as an OS error with its datagram position
-    /// ([`Context::batch_index`](crate::error::Context)), descriptor, errno and extended ack;
-    /// envelope failures (generation conflict: [`is_conflict`]) separately.
+    /// ([`Context::batch_index`](crate::error::Context)), descriptor, errno, extended ack,
+    /// attribute path and the ruleset generation the batch was checked against
+    /// ([`Context::generation`](crate::error::Context)); envelope failures (generation
+    /// conflict: [`is_conflict`], carrying the generation the kernel had) separately. A batch
+    /// larger than the socket can send fails with `EMSGSIZE` naming its size; see
+    /// [`send_split`](Nft::send_split) to load it in several batches.
     pub fn send(&mut self, batch: &Batch) -> Result<BatchReply> {
         self.exchange(batch, true)
     }
@@ -369,9 +373,24 @@ impl Nft {
                 // Everything the kernel had to say was queued while it processed the batch;
                 // discard what is left (acks after an envelope error) without waiting.
                 while self.sock.recv_raw(Some(Duration::ZERO))?.is_some() {}
-                Err(e)
+                let generation = self.failed_against(batch, &e);
+                Err(e.with_context(|c| c.generation = generation))
             }
             None => Ok(reply),
+        }
+    }
+}
+
+impl Nft {
+    /// The ruleset generation a refused batch was checked against (NF-100): the generation it
+    /// expected when it carried one and passed that check; otherwise the generation read right
+    /// after the refusal — a refused batch commits nothing, so that is the one the kernel
+    /// checked it against unless another process committed in between. `None` when it cannot
+    /// be read.
+    fn failed_against(&mut self, batch: &Batch, e: &Error) -> Option<u32> {
+        match batch.genid {
+            Some(g) if !is_conflict(e) => Some(g),
+            _ => self.generation().ok().map(|g| g.id),
         }
     }
 }
