@@ -1523,3 +1523,118 @@ fn nf_100_batch_error_names_every_field() {
         )
     );
 }
+
+/// `getsockopt(SO_MEMINFO)`'s drop counter (`SK_MEMINFO_DROPS`) of a socket.
+fn socket_drops(fd: std::os::fd::BorrowedFd<'_>) -> u32 {
+    use std::os::fd::AsRawFd;
+    let mut info = [0u32; 16];
+    let mut len = std::mem::size_of_val(&info) as libc::socklen_t;
+    // SAFETY: passes a live buffer and its exact size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_MEMINFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(r, 0, "SO_MEMINFO: {}", std::io::Error::last_os_error());
+    info[8]
+}
+
+/// Makes the kernel drop every further reply to `nft`'s socket silently: with
+/// `NETLINK_NO_ENOBUFS` a full receive queue loses datagrams without raising `ENOBUFS`, so the
+/// queue is filled with unread `NFT_MSG_GETGEN` answers until the kernel reports a drop.
+fn starve_replies(nft: &mut Nft) {
+    use linx::netlink::wire::{MsgBuilder, flags};
+    use std::os::fd::{AsFd, AsRawFd};
+    let one: libc::c_int = 1;
+    // SAFETY: passes a live int and its exact size.
+    let r = unsafe {
+        libc::setsockopt(
+            nft.socket().as_fd().as_raw_fd(),
+            libc::SOL_NETLINK,
+            libc::NETLINK_NO_ENOBUFS,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of_val(&one) as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        r,
+        0,
+        "NETLINK_NO_ENOBUFS: {}",
+        std::io::Error::last_os_error()
+    );
+    let mut b = MsgBuilder::new(
+        linx::netfilter::nft_msg_type(linx::netfilter::NFT_MSG_GETGEN),
+        flags::REQUEST,
+    );
+    b.push_header(&[0, 0, 0, 0]);
+    let getgen = b.finish().unwrap();
+    let before = socket_drops(nft.socket().as_fd());
+    for _ in 0..1_000_000 {
+        nft.socket_mut().send_raw(&getgen).unwrap();
+        if socket_drops(nft.socket().as_fd()) > before {
+            return;
+        }
+    }
+    panic!("the receive queue never filled");
+}
+
+/// NF-05: when an ack never arrives the wait ends with a typed timeout naming the operation,
+/// after the configured per-ack timeout; the socket stays usable. The ack is made to vanish
+/// deterministically with a real kernel socket: its receive queue is full and
+/// `NETLINK_NO_ENOBUFS` tells the kernel to drop replies silently. The kernel did process the
+/// batch — a timeout means "outcome unknown", not "not applied".
+#[test]
+fn nf_05_ack_timeout_is_typed_and_leaves_the_socket_usable() {
+    let Some((ns, t)) = fresh() else { return };
+    let mut nft = Nft::open(&t).unwrap();
+    let table = |name: &str| {
+        let mut b = Batch::new();
+        b.push(
+            codec::new_table(
+                &Table::new(Family::Ip, name, TableLifetime::Persistent).unwrap(),
+                0,
+            )
+            .unwrap(),
+        );
+        b
+    };
+    // Sizes the socket's buffers once, so the queue filled below is the one the batch meets.
+    nft.send(&table("first")).unwrap();
+    let after = Duration::from_millis(200);
+    nft.set_timeout(Some(after));
+
+    starve_replies(&mut nft);
+    let e = nft.send(&table("second")).unwrap_err();
+    let linx::Error::Timeout(te) = &e else {
+        panic!("not a timeout: {e}")
+    };
+    assert_eq!(te.subsystem, linx::error::Subsystem::Netfilter);
+    assert_eq!(
+        te.operation,
+        linx::error::Operation::netlink("NFNL_MSG_BATCH_END", 0x11)
+    );
+    assert_eq!(te.after, after);
+    assert_eq!(e.io_kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(
+        e.to_string(),
+        "netfilter: NFNL_MSG_BATCH_END batch of 1 messages: timed out after 200ms"
+    );
+    assert_eq!(nft_tables(&ns), ["ip first", "ip second"]);
+
+    // A plain request times out the same way, naming its message.
+    starve_replies(&mut nft);
+    let e = nft.generation().unwrap_err();
+    let linx::Error::Timeout(te) = &e else {
+        panic!("not a timeout: {e}")
+    };
+    assert_eq!(te.operation.to_string(), "NFT_MSG_GETGEN", "{e}");
+
+    // Stale replies are discarded by sequence number: the handle works on.
+    let g = nft.generation().unwrap().id;
+    nft.send(&table("third")).unwrap();
+    assert_eq!(nft.generation().unwrap().id, g + 1);
+}

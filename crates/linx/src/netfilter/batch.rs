@@ -155,7 +155,19 @@ impl Nft {
         self.sock.port_id()
     }
 
-    /// Per-ack receive timeout (default 5 s, NF-05).
+    /// Per-ack receive timeout (default 5 s, NF-05; `None` waits forever): how long
+    /// [`send`](Nft::send), [`validate`](Nft::validate) and every request wait for the kernel's
+    /// next answer before failing with [`Error::Timeout`] naming the operation
+    /// (`NFNL_MSG_BATCH_END` for a batch, the request's message type otherwise). The handle
+    /// stays usable: late answers are discarded by sequence number. A timed-out batch may still
+    /// have been committed (the kernel processes a batch before answering); re-read the state.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let mut nft = linx::netfilter::Nft::open(&linx::ns::NsTarget::Current)?;
+    /// nft.set_timeout(Some(Duration::from_secs(1)));
+    /// # Ok::<(), linx::Error>(())
+    /// ```
     pub fn set_timeout(&mut self, t: Option<Duration>) {
         self.timeout = t;
         self.sock.set_timeout(t);
@@ -315,7 +327,8 @@ impl Nft {
                     Subsystem::Netfilter,
                     Operation::netlink("NFNL_MSG_BATCH_END", codec::NFNL_MSG_BATCH_END),
                     self.timeout.unwrap_or_default(),
-                ));
+                )
+                .with_context(|c| c.object = Some(format!("batch of {n} messages"))));
             };
             for m in wire::messages(&dg) {
                 let m = m?;
