@@ -321,6 +321,7 @@ fn nf_09_echo_returns_handles() {
             &linx::netfilter::PushOptions {
                 echo: true,
                 destroy: None,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -445,6 +446,7 @@ fn nf_82_replace_push_keeps_foreign_tables() {
         &linx::netfilter::PushOptions {
             echo: false,
             destroy: Some(false),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -1637,4 +1639,176 @@ fn nf_05_ack_timeout_is_typed_and_leaves_the_socket_usable() {
     let g = nft.generation().unwrap().id;
     nft.send(&table("third")).unwrap();
     assert_eq!(nft.generation().unwrap().id, g + 1);
+}
+
+/// A ruleset whose replace batch is tens of kilobytes: a named set of 300 addresses (its
+/// element messages name it by set id), 150 rules each with its own anonymous set (bound by set
+/// id), a regular chain with 150 more rules and a jump.
+fn big_ruleset() -> Ruleset {
+    let mut t = Table::new(Family::Inet, "big", TableLifetime::Persistent).unwrap();
+    t.add_set(
+        Set::new("allowed", SetKey::single(DataType::IPV4_ADDR))
+            .with_elements((0..300u32).map(|i| Element::new(Ipv4Addr::from(0x0a00_0000 + i)))),
+    )
+    .unwrap();
+    let mut input = Chain::base(
+        "input",
+        BaseChain::new(ChainType::Filter, Hook::Input, 0).policy(Policy::Accept),
+    )
+    .unwrap();
+    input.push(
+        RuleBuilder::new(Family::Inet)
+            .matches(ip().saddr_in("allowed"))
+            .accept(),
+    );
+    let mut sub = Chain::regular("sub").unwrap();
+    for i in 0..150u16 {
+        let ports = Set::new("", SetKey::single(DataType::INET_SERVICE))
+            .with_elements((0..3).map(|k| Element::new(2000 + i * 3 + k)));
+        let name = t.add_anonymous_set(ports).unwrap();
+        input.push(
+            RuleBuilder::new(Family::Inet)
+                .matches(tcp().dport_in(&name))
+                .counter()
+                .accept(),
+        );
+        sub.push(
+            RuleBuilder::new(Family::Inet)
+                .matches(udp().dport(1000 + i))
+                .drop(),
+        );
+    }
+    input.push(RuleBuilder::new(Family::Inet).jump("sub"));
+    t.add_chain(input).unwrap();
+    t.add_chain(sub).unwrap();
+    let mut rs = Ruleset::new();
+    rs.add_table(t).unwrap();
+    rs
+}
+
+/// NF-04: a batch too large for the socket is refused whole by default (`EMSGSIZE` naming its
+/// size); with non-atomic loading allowed it goes in several batches — each under the limit,
+/// ids kept with their sets, order kept — and the result equals the atomic push (`nft -j` in
+/// another namespace). The generation advances once per part: it really was split.
+#[test]
+fn nf_04_oversized_batch_splits_only_when_allowed() {
+    let Some((ns, t)) = fresh() else { return };
+    let rs = big_ruleset();
+    let mut nft = Nft::open(&t).unwrap();
+    let opts = linx::netfilter::PushOptions {
+        destroy: Some(true),
+        ..Default::default()
+    };
+    let b = nft.replace_batch(&rs, &opts).unwrap();
+    let max = 16 * 1024;
+    assert!(b.byte_len() > 3 * max, "{} bytes", b.byte_len());
+
+    // Default: atomic. A socket that cannot take the datagram refuses it, naming the size.
+    // (Here the send buffer is shrunk by hand; unprivileged sockets are capped at twice
+    // `net.core.wmem_max`, privileged ones grow it with SO_SNDBUFFORCE.)
+    nft.socket_mut().set_send_buffer(4096).unwrap();
+    let g0 = nft.generation().unwrap().id;
+    let e = nft.send(&b).unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::MSGSIZE), "{e}");
+    let object = e.context().unwrap().object.clone().unwrap();
+    assert!(
+        object.starts_with(&format!(
+            "batch of {} messages, {} bytes, larger than the socket can send",
+            b.len(),
+            b.byte_len() - 8 // no expected generation: BATCH_BEGIN without NFNL_BATCH_GENID
+        )),
+        "{e}"
+    );
+    assert_eq!(nft.generation().unwrap().id, g0);
+    nft.socket_mut().set_send_buffer(256 * 1024).unwrap();
+
+    // Allowed: split under the limit, each part committed on its own.
+    let ranges = b.split_ranges(max).unwrap();
+    assert!(ranges.len() >= 3, "{ranges:?}");
+    assert_eq!(ranges.first().unwrap().start, 0);
+    assert_eq!(ranges.last().unwrap().end, b.len());
+    assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+    for r in &ranges {
+        let mut part = Batch::new();
+        part.extend(b.messages()[r.clone()].iter().cloned());
+        assert!(part.byte_len() <= max, "{r:?}: {}", part.byte_len());
+    }
+    let reply = nft.send_split(&b, max).unwrap();
+    assert_eq!(reply.parts, ranges);
+    assert_eq!(
+        nft.generation().unwrap().id,
+        g0 + ranges.len() as u32,
+        "one generation per part"
+    );
+
+    // The same ruleset pushed atomically elsewhere is identical.
+    let (ns2, t2) = fresh().unwrap();
+    let mut nft2 = Nft::open(&t2).unwrap();
+    let g = nft2.generation().unwrap().id;
+    nft2.push_replace(&rs).unwrap();
+    assert_eq!(nft2.generation().unwrap().id, g + 1);
+    assert_eq!(ns.nft_state(), ns2.nft_state());
+    assert_eq!(
+        ns.nft_state()["nftables"].as_array().unwrap().len(),
+        1 + 1 + 2 + (1 + 150 + 1) + 150,
+        "table, named set, two chains, the rules (anonymous sets print inline)"
+    );
+
+    // The push option does the same, replacing the table again.
+    let g = nft.generation().unwrap().id;
+    nft.push_replace_with(
+        &rs,
+        &linx::netfilter::PushOptions {
+            destroy: Some(true),
+            split: Some(max),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(nft.generation().unwrap().id, g + ranges.len() as u32);
+    assert_eq!(ns.nft_state(), ns2.nft_state());
+
+    // A refusal in a later part names the original position and the part; earlier parts
+    // stay committed.
+    let mut bad = b.clone();
+    bad.push(
+        codec::new_rule(
+            Family::Inet,
+            "big",
+            "sub",
+            &Rule::new(vec![Expr::Reject(linx::netfilter::expr::Reject {
+                kind: linx::netfilter::expr::RejectKind::IcmpUnreach,
+                code: None,
+            })]),
+            RulePlacement::Append,
+        )
+        .unwrap(),
+    );
+    let parts = bad.split_ranges(max).unwrap().len();
+    let g = nft.generation().unwrap().id;
+    let e = nft.send_split(&bad, max).unwrap_err();
+    let ctx = e.context().unwrap();
+    assert_eq!(e.errno(), Some(Errno::INVAL), "{e}");
+    assert_eq!(ctx.batch_index, Some(bad.len()), "{e}");
+    assert_eq!(
+        ctx.object.as_deref(),
+        Some(
+            format!(
+                "inet/big chain sub rule (part {parts} of {parts} of a split batch; parts before it are committed)"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(ctx.generation, Some(g + parts as u32 - 1), "{e}");
+    assert_eq!(nft.generation().unwrap().id, g + parts as u32 - 1);
+
+    // A group bound by set ids larger than the limit cannot be split: nothing is sent.
+    let e = nft.send_split(&b, 4096).unwrap_err();
+    assert!(e.is_input(), "{e}");
+    assert!(
+        e.to_string()
+            .contains("refer to each other by batch-local id"),
+        "{e}"
+    );
+    assert_eq!(nft.generation().unwrap().id, g + parts as u32 - 1);
 }

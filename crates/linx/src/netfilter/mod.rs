@@ -53,9 +53,10 @@ pub mod obj;
 mod pull;
 mod push;
 pub mod set;
+mod split;
 pub mod userdata;
 
-pub use batch::{ACK_ALL_LIMIT, Batch, BatchReply, Nft, is_conflict};
+pub use batch::{ACK_ALL_LIMIT, Batch, BatchReply, Nft, SplitReply, is_conflict};
 pub use codec::Generation;
 pub use diff::{Patch, PatchOp, diff};
 pub use model::{
