@@ -52,6 +52,7 @@ pub mod nfqueue;
 pub mod obj;
 mod pull;
 mod push;
+mod reset;
 pub mod set;
 mod split;
 pub mod userdata;
@@ -64,6 +65,7 @@ pub use model::{
     TableLifetime, named_priority,
 };
 pub use push::{PushOptions, ReconcileOptions, table_messages, validate_table};
+pub use reset::ResetScope;
 pub use set::{Element, Set};
 pub use userdata::Userdata;
 
