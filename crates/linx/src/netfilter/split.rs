@@ -190,8 +190,8 @@ pub(crate) fn split_ranges(msgs: &[NftMessage], max_bytes: usize) -> Result<Vec<
     let mut groups: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
     let mut end = 0;
-    for i in 0..msgs.len() {
-        end = end.max(reach[i]);
+    for (i, r) in reach.iter().enumerate() {
+        end = end.max(*r);
         if end == i {
             groups.push(start..i + 1);
             start = i + 1;

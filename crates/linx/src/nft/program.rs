@@ -463,7 +463,10 @@ impl Compiler<'_> {
                     ast::ObjectKind::Counter => ObjectType::Counter,
                     ast::ObjectKind::Quota => ObjectType::Quota,
                     _ => {
-                        return unsupported(span, "reset of objects other than counters and quotas");
+                        return unsupported(
+                            span,
+                            "reset of objects other than counters and quotas",
+                        );
                     }
                 };
                 self.resets.push((
