@@ -1,5 +1,6 @@
 //! `linx nft …`: the nft language front end (NFT-30..32) — `apply` (≡ `nft -f`), `check`
-//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list ruleset`), `fmt` — plus `monitor`.
+//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list ruleset`), `reset` (≡ `nft reset`), `fmt` —
+//! plus `monitor`.
 //!
 //! Exit codes: 0 success; 1 kernel rejection (nothing applied) or, for `diff`, differences;
 //! 2 syntax or semantic errors (located diagnostics on stderr); 3 `show --strict` with lossy
@@ -86,6 +87,15 @@ pub(crate) enum NftVerb {
         /// Exit 3 when some rule cannot be printed faithfully.
         #[arg(long)]
         strict: bool,
+    },
+    /// Read and zero counters or quotas, printing them as they were, as `nft reset` does:
+    /// `counters|quotas [FAMILY | table FAMILY NAME]` or `counter|quota FAMILY TABLE NAME`.
+    Reset {
+        /// The command after `reset`, e.g. `counters table inet fw`.
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+        #[command(flatten)]
+        netns: NetnsArg,
     },
     /// Reformat nft files canonically (tabs, one statement per line, comments kept).
     Fmt {
@@ -307,8 +317,36 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             let src = load(&file);
             let target = netns.target()?;
             let p = compile_for(&src, &target, &file, true)?;
-            match nft::apply(&p, &target) {
-                Ok(()) => Ok(()),
+            let mut handle = Nft::open(&target)?;
+            match nft::apply_with_output(&p, &mut handle) {
+                Ok(out) => {
+                    print!("{out}");
+                    Ok(())
+                }
+                Err(e) => apply_error(e),
+            }
+        }
+        NftVerb::Reset { words, netns } => {
+            let text = format!("reset {}\n", words.join(" "));
+            let src = match nft::load_str("command line", &text, &LoadOptions::default()) {
+                Ok(s) => s,
+                Err(e) => report(&e, false),
+            };
+            let file = FileArgs {
+                file: "-".into(),
+                include: Vec::new(),
+                define: Vec::new(),
+                debug: None,
+                json_diagnostics: false,
+            };
+            let target = netns.target()?;
+            let p = compile_for(&src, &target, &file, true)?;
+            let mut handle = Nft::open(&target)?;
+            match nft::apply_with_output(&p, &mut handle) {
+                Ok(out) => {
+                    print!("{out}");
+                    Ok(())
+                }
                 Err(e) => apply_error(e),
             }
         }

@@ -430,3 +430,58 @@ fn nft_29_fmt_rust_reformats_macro_literals() {
     assert!(e.contains("bad.rs:2 (nft! literal):1:1"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// NFT-08 `reset` on the command line: `linx nft reset …` and `linx nft apply` of a file of
+/// reset commands print what `nft reset …` / `nft -f` print, zero the same counters (pings on
+/// `lo`), and fail with nft's exit code for a missing object.
+#[test]
+fn nft_08_reset_cli_matches_nft() {
+    if !ready() || !require_tool("ping") {
+        return;
+    }
+    let d = tmpdir("reset");
+    let setup = d.join("setup.nft");
+    std::fs::write(
+        &setup,
+        "table inet fw {\n\tcounter seen {\n\t}\n\tquota cap {\n\t\tover 10 mbytes\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tcounter name \"seen\" quota name \"cap\"\n\t}\n}\n",
+    )
+    .unwrap();
+    let resets = d.join("resets.nft");
+    std::fs::write(
+        &resets,
+        "reset counters table inet fw\nreset quota inet fw cap\n",
+    )
+    .unwrap();
+    let (a, b) = (NetNs::new().unwrap(), NetNs::new().unwrap());
+    for ns in [&a, &b] {
+        ns.run("nft", &["-f", setup.to_str().unwrap()]);
+        ns.ip(&["link", "set", "lo", "up"]);
+        ns.run("ping", &["-c", "2", "-i", "0.2", "-q", "127.0.0.1"]);
+    }
+    let nft = out(&a, "nft", &["reset", "counter", "inet", "fw", "seen"]);
+    let linx = out(&b, LINX, &["nft", "reset", "counter", "inet", "fw", "seen"]);
+    assert!(
+        linx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linx.stderr)
+    );
+    assert_eq!(linx.stdout, nft.stdout);
+    assert!(String::from_utf8_lossy(&nft.stdout).contains("packets 4 bytes 336"));
+    for ns in [&a, &b] {
+        ns.run("ping", &["-c", "1", "-q", "127.0.0.1"]);
+    }
+    let nft = out(&a, "nft", &["-f", resets.to_str().unwrap()]);
+    let linx = out(&b, LINX, &["nft", "apply", resets.to_str().unwrap()]);
+    assert!(
+        linx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linx.stderr)
+    );
+    assert_eq!(linx.stdout, nft.stdout);
+    assert_eq!(state(&a), state(&b));
+    let nft = out(&a, "nft", &["reset", "counter", "inet", "fw", "nope"]);
+    let linx = out(&b, LINX, &["nft", "reset", "counter", "inet", "fw", "nope"]);
+    assert_eq!(linx.status.code(), nft.status.code());
+    assert_eq!(linx.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&d);
+}

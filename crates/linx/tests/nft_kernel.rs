@@ -464,3 +464,117 @@ fn nft_tables_of(ns: &NetNs) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Runs the `reset` commands of `text` with linx in `ns` and returns what it prints.
+fn linx_reset(ns: &NetNs, text: &str) -> Result<String, String> {
+    let t = target(ns);
+    let src =
+        nft::load_str("reset.nft", text, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let r = NetlinkIfResolver::new(&t).map_err(|e| e.to_string())?;
+    let mut n = Nft::open(&t).map_err(|e| e.to_string())?;
+    let kernel = n.pull().map_err(|e| e.to_string())?;
+    let p =
+        nft::compile(&src, &CompileEnv::new(&r).with_kernel(&kernel)).map_err(|e| e.to_string())?;
+    assert!(p.is_empty() && !p.resets().is_empty());
+    nft::apply_with_output(&p, &mut n).map_err(|e| e.to_string())
+}
+
+/// `nft reset …` in `ns`: its output, or its error.
+fn nft_reset(ns: &NetNs, cmd: &str) -> Result<String, String> {
+    let out = ns.command("nft").arg(cmd).output().unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// NFT-08 `reset`: counters and quotas that counted real packets (pings on `lo`) are read and
+/// zeroed by linx exactly as `nft reset` does in a twin namespace — same printed values before
+/// the reset, same state after (`nft -j`), same refusals — without a commit (the generation
+/// stays). A file mixing resets with changes is refused, located.
+#[test]
+fn nft_08_reset_counters_and_quotas_match_nft() {
+    if !require_root() || !require_tool("nft") || !require_tool("ping") {
+        return;
+    }
+    let setup = "table ip t {\n\tcounter c1 {\n\t}\n\tcounter c2 {\n\t\tpackets 5 bytes 7\n\t}\n\tquota q1 {\n\t\tover 100 mbytes\n\t}\n\tquota q2 {\n\t\t5 kbytes used 1 kbytes\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tcounter name \"c1\" quota name \"q1\" counter\n\t}\n}\ntable inet u {\n\tcounter z {\n\t\tpackets 1 bytes 2\n\t}\n\tquota qz {\n\t\t500 mbytes used 2 kbytes\n\t}\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("setup.nft");
+    std::fs::write(&file, setup).unwrap();
+    let twins = [NetNs::new().unwrap(), NetNs::new().unwrap()];
+    for ns in &twins {
+        ns.run("nft", &["-f", file.to_str().unwrap()]);
+        ns.ip(&["link", "set", "lo", "up"]);
+    }
+    let ping = |n: &str| {
+        for ns in &twins {
+            ns.run("ping", &["-c", n, "-i", "0.2", "-q", "127.0.0.1"]);
+        }
+    };
+    let [a, b] = &twins;
+    ping("3");
+    let g = Nft::open(&target(b)).unwrap().generation().unwrap().id;
+    let steps = [
+        "reset counters table ip t",
+        "reset counter ip t c1",
+        "reset quotas",
+        "reset quotas inet",
+        "reset quota ip t q1",
+        "reset counters",
+        "reset counters ip",
+    ];
+    for (i, cmd) in steps.iter().enumerate() {
+        let want = nft_reset(a, cmd).unwrap();
+        let got = linx_reset(b, &format!("{cmd}\n")).unwrap();
+        assert_eq!(got, want, "{cmd}");
+        if i == 0 {
+            // Real packets: echo requests and replies on lo passed the input hook.
+            assert!(
+                want.contains("counter c1 {\n\t\tpackets 6 bytes 504\n"),
+                "{want}"
+            );
+        }
+        assert_eq!(a.nft_state(), b.nft_state(), "after {cmd}");
+        ping("2");
+    }
+    // Several resets in one file print in order.
+    let file_cmds = "reset counter ip t c1\nreset quota inet u qz\n";
+    let want: String = file_cmds
+        .lines()
+        .map(|c| nft_reset(a, c).unwrap())
+        .collect();
+    assert_eq!(linx_reset(b, file_cmds).unwrap(), want);
+    assert_eq!(a.nft_state(), b.nft_state());
+    assert_eq!(
+        Nft::open(&target(b)).unwrap().generation().unwrap().id,
+        g,
+        "a reset commits nothing"
+    );
+
+    // Refusals: both refuse a missing object (or one of the other type) and a missing table.
+    for cmd in [
+        "reset counter ip t nope",
+        "reset counter ip t q1",
+        "reset counters table ip nope",
+        "reset quota ip nope q1",
+    ] {
+        let theirs = nft_reset(a, cmd);
+        let ours = linx_reset(b, &format!("{cmd}\n"));
+        assert!(theirs.is_err(), "{cmd}: nft accepted");
+        let e = ours.unwrap_err();
+        assert!(e.contains("No such file or directory"), "{cmd}: {e}");
+    }
+    // A file that also changes the ruleset is refused before anything runs.
+    let src = nft::load_str(
+        "mixed.nft",
+        "add table ip x\nreset counters\n",
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let r = NetlinkIfResolver::new(&target(b)).unwrap();
+    let e = nft::compile(&src, &CompileEnv::new(&r)).unwrap_err();
+    assert!(e.is_unsupported(), "{e}");
+    assert!(e.to_string().contains("mixed.nft:2:1"), "{e}");
+    assert_eq!(a.nft_state(), b.nft_state());
+}

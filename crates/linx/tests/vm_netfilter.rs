@@ -156,6 +156,7 @@ fn vm_nf_82_replace_without_destroytable() {
                 &PushOptions {
                     echo: false,
                     destroy: Some(true),
+                    ..Default::default()
                 },
             )
             .unwrap_err();

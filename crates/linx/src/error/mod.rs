@@ -261,6 +261,10 @@ pub struct Context {
     pub extack: Option<String>,
     /// The attribute the kernel pointed at (extended-ack offset), as a path of attribute names.
     pub attr_path: Option<String>,
+    /// A generation (version) counter of the state the failing request was checked against,
+    /// where the interface has one (the nf_tables ruleset generation), shown as
+    /// `(generation N)`.
+    pub generation: Option<u32>,
 }
 
 impl Context {
@@ -288,6 +292,9 @@ impl Context {
         }
         if let Some(b) = self.batch_index {
             write!(f, " at batch message {b}")?;
+        }
+        if let Some(g) = self.generation {
+            write!(f, " (generation {g})")?;
         }
         Ok(())
     }
@@ -388,6 +395,12 @@ impl OsError {
     /// Sets the attribute path.
     pub fn attr_path(mut self, path: impl Into<String>) -> Self {
         self.context.attr_path = Some(path.into());
+        self
+    }
+
+    /// Sets the generation the failing request was checked against.
+    pub fn generation(mut self, generation: u32) -> Self {
+        self.context.generation = Some(generation);
         self
     }
 }
@@ -950,6 +963,20 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "netfilter: NFT_MSG_NEWRULE inet filter input at batch message 3: unknown (errno 4000)"
+        );
+        let e: Error = OsError::new(
+            Subsystem::Netfilter,
+            Operation::netlink("NFT_MSG_NEWRULE", 0x0a06),
+            Errno::INVAL,
+        )
+        .object("inet/fw chain input rule #3: reject")
+        .batch_index(5)
+        .generation(7)
+        .extack("bad")
+        .into();
+        assert_eq!(
+            e.to_string(),
+            "netfilter: NFT_MSG_NEWRULE inet/fw chain input rule #3: reject at batch message 5 (generation 7): EINVAL (errno 22): bad"
         );
         let e: Error = OsError::new(Subsystem::Sysctl, Operation::Write, Errno::ACCESS)
             .key("net.ipv4.ip_forward")

@@ -11,9 +11,11 @@
 //! [`TableLifetime::SocketOwned`](super::TableLifetime::SocketOwned) belong to that socket: the
 //! kernel deletes them when the handle is dropped, and only this handle may change them.
 
+use std::ops::Range;
 use std::time::Duration;
 
 use super::codec::{self, Decoded, Generation, NftMessage};
+use super::split;
 use crate::error::{Errno, Error, Operation, OsError, ProtocolKind, Result, Subsystem};
 use crate::netlink::wire::{self, NLMSG_ERROR, flags};
 use crate::netlink::{NetlinkSocket, Protocol, Request};
@@ -84,12 +86,41 @@ impl Batch {
     }
     /// Total encoded size including the envelope.
     pub fn byte_len(&self) -> usize {
-        self.msgs
-            .iter()
-            .map(|m| wire::align4(m.bytes().len()))
-            .sum::<usize>()
-            + 48
+        self.msgs.iter().map(split::wire_len).sum::<usize>() + split::ENVELOPE
     }
+
+    /// Where [`Nft::send_split`] would cut this batch for datagrams of at most `max_bytes`:
+    /// consecutive ranges of message indices (0-based), in order, never separating a message
+    /// from the one defining a batch-local id it uses (`NFTA_SET_ID`, `NFTA_CHAIN_ID`,
+    /// `NFTA_RULE_ID` and their references). A single range when the batch fits.
+    ///
+    /// ```
+    /// use linx::netfilter::{Batch, codec, Family, Table, TableLifetime};
+    /// let mut b = Batch::new();
+    /// for name in ["a", "b"] {
+    ///     b.push(codec::new_table(&Table::new(Family::Ip, name, TableLifetime::Persistent)?, 0)?);
+    /// }
+    /// assert_eq!(b.split_ranges(b.byte_len())?, vec![0..2]);
+    /// assert_eq!(b.split_ranges(b.byte_len() - 1)?, vec![0..1, 1..2]);
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// An input error naming the messages when a message, or a group bound together by
+    /// batch-local ids, does not fit in `max_bytes` on its own.
+    pub fn split_ranges(&self, max_bytes: usize) -> Result<Vec<Range<usize>>> {
+        split::split_ranges(&self.msgs, max_bytes)
+    }
+}
+
+/// What [`Nft::send_split`] committed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SplitReply {
+    /// The message ranges (0-based indices into the original batch) sent as separate batches,
+    /// in order; each was committed atomically, the whole was not.
+    pub parts: Vec<Range<usize>>,
+    /// Objects echoed back by the kernel (with `echo`), from every part.
+    pub echoed: Vec<Decoded>,
 }
 
 /// What a committed batch returned.
@@ -155,7 +186,19 @@ impl Nft {
         self.sock.port_id()
     }
 
-    /// Per-ack receive timeout (default 5 s, NF-05).
+    /// Per-ack receive timeout (default 5 s, NF-05; `None` waits forever): how long
+    /// [`send`](Nft::send), [`validate`](Nft::validate) and every request wait for the kernel's
+    /// next answer before failing with [`Error::Timeout`] naming the operation
+    /// (`NFNL_MSG_BATCH_END` for a batch, the request's message type otherwise). The handle
+    /// stays usable: late answers are discarded by sequence number. A timed-out batch may still
+    /// have been committed (the kernel processes a batch before answering); re-read the state.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let mut nft = linx::netfilter::Nft::open(&linx::ns::NsTarget::Current)?;
+    /// nft.set_timeout(Some(Duration::from_secs(1)));
+    /// # Ok::<(), linx::Error>(())
+    /// ```
     pub fn set_timeout(&mut self, t: Option<Duration>) {
         self.timeout = t;
         self.sock.set_timeout(t);
@@ -186,10 +229,73 @@ impl Nft {
     ///
     /// # Errors
     /// The first failing message as an OS error with its datagram position
-    /// ([`Context::batch_index`](crate::error::Context)), descriptor, errno and extended ack;
-    /// envelope failures (generation conflict: [`is_conflict`]) separately.
+    /// ([`Context::batch_index`](crate::error::Context)), descriptor, errno, extended ack,
+    /// attribute path and the ruleset generation the batch was checked against
+    /// ([`Context::generation`](crate::error::Context)); envelope failures (generation
+    /// conflict: [`is_conflict`], carrying the generation the kernel had) separately. A batch
+    /// larger than the socket can send fails with `EMSGSIZE` naming its size; see
+    /// [`send_split`](Nft::send_split) to load it in several batches.
     pub fn send(&mut self, batch: &Batch) -> Result<BatchReply> {
         self.exchange(batch, true)
+    }
+
+    /// Sends `batch` as several batches of at most `max_bytes` each (NF-04) — for a batch too
+    /// large for one datagram, when loading it **non-atomically** is acceptable. Each part is
+    /// committed on its own, in order (see [`Batch::split_ranges`] for where it is cut); a
+    /// batch that fits is sent whole, exactly as [`send`](Nft::send) would. Only the first part
+    /// carries the batch's expected generation. Packets and other processes may see the state
+    /// between parts.
+    ///
+    /// ```no_run
+    /// use linx::netfilter::{Batch, Nft};
+    /// # fn big_batch() -> Batch { Batch::new() }
+    /// let mut nft = Nft::open(&linx::ns::NsTarget::Current)?;
+    /// let reply = nft.send_split(&big_batch(), 128 * 1024)?;
+    /// println!("committed in {} batches", reply.parts.len());
+    /// # Ok::<(), linx::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// An input error before anything is sent when a message or a group of messages bound by
+    /// batch-local ids exceeds `max_bytes`. A refused part fails as [`send`](Nft::send) does,
+    /// with [`batch_index`](crate::error::Context) counting messages of the *original* batch
+    /// (its first message is 1) and the object naming the part (`part 2 of 3 of a split
+    /// batch; parts before it are committed`); later parts are not sent.
+    pub fn send_split(&mut self, batch: &Batch, max_bytes: usize) -> Result<SplitReply> {
+        let ranges = batch.split_ranges(max_bytes)?;
+        let total = ranges.len();
+        let mut reply = SplitReply::default();
+        for (k, r) in ranges.iter().enumerate() {
+            let part = Batch {
+                msgs: batch.msgs[r.clone()].to_vec(),
+                genid: if k == 0 { batch.genid } else { None },
+                echo: batch.echo,
+            };
+            match self.exchange(&part, true) {
+                Ok(rep) => reply.echoed.extend(rep.echoed),
+                Err(e) if total == 1 => return Err(e),
+                Err(e) => {
+                    let start = r.start;
+                    return Err(e.with_context(|c| {
+                        if let Some(p) = c.batch_index.as_mut() {
+                            *p += start;
+                        }
+                        let what = c.object.take().unwrap_or_default();
+                        let done = if k == 0 {
+                            "nothing committed".to_string()
+                        } else {
+                            "parts before it are committed".to_string()
+                        };
+                        c.object = Some(format!(
+                            "{what} (part {} of {total} of a split batch; {done})",
+                            k + 1
+                        ));
+                    }));
+                }
+            }
+        }
+        reply.parts = ranges;
+        Ok(reply)
     }
 
     /// Sends `batch` without `BATCH_END`: the kernel validates every message (including chain
@@ -282,8 +388,17 @@ impl Nft {
         }
         self.ensure_buffers(dgram.len(), if ack_all { n } else { 16 })?;
         self.sock.send_raw(&dgram).map_err(|e| {
+            let too_big = e.errno() == Some(Errno::MSGSIZE);
             e.with_context(|c| {
-                c.object = Some(format!("batch of {n} messages, {} bytes", dgram.len()))
+                c.object = Some(if too_big {
+                    format!(
+                        "batch of {n} messages, {} bytes, larger than the socket can send \
+                         (Nft::send_split loads it in several batches, non-atomically)",
+                        dgram.len()
+                    )
+                } else {
+                    format!("batch of {n} messages, {} bytes", dgram.len())
+                })
             })
         })?;
 
@@ -311,7 +426,8 @@ impl Nft {
                     Subsystem::Netfilter,
                     Operation::netlink("NFNL_MSG_BATCH_END", codec::NFNL_MSG_BATCH_END),
                     self.timeout.unwrap_or_default(),
-                ));
+                )
+                .with_context(|c| c.object = Some(format!("batch of {n} messages"))));
             };
             for m in wire::messages(&dg) {
                 let m = m?;
@@ -369,9 +485,24 @@ impl Nft {
                 // Everything the kernel had to say was queued while it processed the batch;
                 // discard what is left (acks after an envelope error) without waiting.
                 while self.sock.recv_raw(Some(Duration::ZERO))?.is_some() {}
-                Err(e)
+                let generation = self.failed_against(batch, &e);
+                Err(e.with_context(|c| c.generation = generation))
             }
             None => Ok(reply),
+        }
+    }
+}
+
+impl Nft {
+    /// The ruleset generation a refused batch was checked against (NF-100): the generation it
+    /// expected when it carried one and passed that check; otherwise the generation read right
+    /// after the refusal — a refused batch commits nothing, so that is the one the kernel
+    /// checked it against unless another process committed in between. `None` when it cannot
+    /// be read.
+    fn failed_against(&mut self, batch: &Batch, e: &Error) -> Option<u32> {
+        match batch.genid {
+            Some(g) if !is_conflict(e) => Some(g),
+            _ => self.generation().ok().map(|g| g.id),
         }
     }
 }

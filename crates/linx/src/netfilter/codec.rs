@@ -998,6 +998,28 @@ pub fn del_by_handle(
     finish(w, what)
 }
 
+/// An `NFT_MSG_GETOBJ_RESET` request: a dump filtered by table and type, or (with `name`) one
+/// object, which then needs its table and type.
+pub(crate) fn obj_reset_request(
+    family: u8,
+    table: Option<&str>,
+    name: Option<&str>,
+    kind: Option<u32>,
+) -> crate::netlink::wire::MsgBuilder {
+    let mut b = crate::netlink::wire::MsgBuilder::new(msg_type(NFT_MSG_GETOBJ_RESET), 0);
+    b.push_header(&[family, 0, 0, 0]);
+    if let Some(t) = table {
+        b.attr_str(NFTA_OBJ_TABLE, t);
+    }
+    if let Some(n) = name {
+        b.attr_str(NFTA_OBJ_NAME, n);
+    }
+    if let Some(k) = kind {
+        b.attr_be32(NFTA_OBJ_TYPE, k);
+    }
+    b
+}
+
 /// A GET request (for dumps): nfgenmsg family plus optional table / set filter attributes.
 pub(crate) fn get_request(
     cmd: u8,

@@ -52,10 +52,12 @@ pub mod nfqueue;
 pub mod obj;
 mod pull;
 mod push;
+mod reset;
 pub mod set;
+mod split;
 pub mod userdata;
 
-pub use batch::{ACK_ALL_LIMIT, Batch, BatchReply, Nft, is_conflict};
+pub use batch::{ACK_ALL_LIMIT, Batch, BatchReply, Nft, SplitReply, is_conflict};
 pub use codec::Generation;
 pub use diff::{Patch, PatchOp, diff};
 pub use model::{
@@ -63,6 +65,7 @@ pub use model::{
     TableLifetime, named_priority,
 };
 pub use push::{PushOptions, ReconcileOptions, table_messages, validate_table};
+pub use reset::ResetScope;
 pub use set::{Element, Set};
 pub use userdata::Userdata;
 

@@ -23,6 +23,10 @@ pub struct PushOptions {
     pub echo: bool,
     /// Force (`Some(true)`) or avoid (`Some(false)`) `DESTROYTABLE`; `None` probes the kernel.
     pub destroy: Option<bool>,
+    /// `Some(max_bytes)` allows non-atomic loading (NF-04): a replace batch longer than
+    /// `max_bytes` is sent as several batches with [`Nft::send_split`]. `None` (the default)
+    /// keeps the push atomic; a batch the socket cannot send then fails with `EMSGSIZE`.
+    pub split: Option<usize>,
 }
 
 /// Options of [`Nft::reconcile_with`].
@@ -460,7 +464,13 @@ impl Nft {
         let mut tries = 0;
         loop {
             let b = self.replace_batch(rs, opts)?;
-            match self.send(&b) {
+            let sent = match opts.split {
+                Some(max) => self
+                    .send_split(&b, max)
+                    .map(|r| BatchReply { echoed: r.echoed }),
+                None => self.send(&b),
+            };
+            match sent {
                 Err(e) if is_conflict(&e) && tries < 3 => tries += 1,
                 r => return r,
             }

@@ -55,7 +55,8 @@ use linx_nft_syntax::{Diagnostic, Diagnostics, SourceMap, Span, ast};
 use crate::Result as LinxResult;
 use crate::error::Error;
 use crate::netfilter::codec::NftMessage;
-use crate::netfilter::{Batch, Nft, Ruleset};
+use crate::netfilter::obj::ObjectType;
+use crate::netfilter::{Batch, Family, Nft, ResetScope, Ruleset};
 use crate::netlink::wire::{MsgBuilder, attrs};
 use crate::netlink::{NetlinkSocket, Protocol, Request};
 use crate::ns::NsTarget;
@@ -64,7 +65,7 @@ pub use eval::IfResolver;
 /// The syntax crate (lexer, parser, AST, printer), for tools built on this module.
 pub use linx_nft_syntax as syntax;
 pub use monitor::MonitorPrinter;
-pub use print::{PrintOptions, Printed, print, print_table, rule_line};
+pub use print::{PrintOptions, Printed, print, print_objects, print_table, rule_line};
 pub use rustfmt::{RustFormatted, format_rust};
 pub use script::{MacroFile, Script, ScriptError};
 
@@ -322,11 +323,37 @@ impl<'a> CompileEnv<'a> {
     }
 }
 
-/// A compiled file: the messages of one batch, each with the source it came from.
+/// A `reset` command of a file (NFT-08): not a batch message but a request run on its own
+/// ([`Nft::reset_objects_of`], [`Nft::reset_object`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResetCmd {
+    /// `reset counters|quotas [FAMILY | table FAMILY NAME]`.
+    Objects {
+        /// Counters or quotas.
+        kind: ObjectType,
+        /// Which tables.
+        scope: ResetScope,
+    },
+    /// `reset counter|quota FAMILY TABLE NAME`.
+    Object {
+        /// Family.
+        family: Family,
+        /// Table.
+        table: String,
+        /// Counter or quota.
+        kind: ObjectType,
+        /// Object name.
+        name: String,
+    },
+}
+
+/// A compiled file: the messages of one batch, each with the source it came from, or the
+/// `reset` commands of a file holding only those.
 #[derive(Clone, Debug)]
 pub struct Program {
     messages: Vec<NftMessage>,
     spans: Vec<Span>,
+    resets: Vec<(ResetCmd, Span)>,
     /// The sources, for diagnostics.
     pub sources: SourceMap,
     /// Warnings of loading and compiling.
@@ -347,6 +374,12 @@ impl Program {
     /// True when the file produces no message.
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
+    }
+
+    /// The file's `reset` commands, in order, with their source spans (a file with resets has
+    /// no batch messages).
+    pub fn resets(&self) -> &[(ResetCmd, Span)] {
+        &self.resets
     }
 
     /// The batch to send.
@@ -458,6 +491,7 @@ pub fn compile(src: &Source, env: &CompileEnv<'_>) -> Result<Program, CompileErr
             Ok(Program {
                 messages,
                 spans,
+                resets: c.resets,
                 sources: src.sources.clone(),
                 warnings,
             })
@@ -531,19 +565,20 @@ fn map_kernel_error(p: &Program, e: Error) -> ApplyError {
         Error::Os(o) => o.context.batch_index,
         _ => None,
     };
-    let diagnostic = idx
-        .and_then(|b| b.checked_sub(1))
-        .and_then(|i| p.span(i))
-        .filter(|s| !s.is_dummy())
-        .map(|s| {
-            let mut d = Diagnostic::error(s, format!("Could not process rule: {}", errno_text(&e)));
-            if let Error::Os(o) = &e
-                && let Some(x) = &o.context.extack
-            {
-                d = d.with_note(x.clone(), None);
-            }
-            Box::new(d)
-        });
+    let span = idx.and_then(|b| b.checked_sub(1)).and_then(|i| p.span(i));
+    located_error(p, span, e)
+}
+
+fn located_error(p: &Program, span: Option<Span>, e: Error) -> ApplyError {
+    let diagnostic = span.filter(|s| !s.is_dummy()).map(|s| {
+        let mut d = Diagnostic::error(s, format!("Could not process rule: {}", errno_text(&e)));
+        if let Error::Os(o) = &e
+            && let Some(x) = &o.context.extack
+        {
+            d = d.with_note(x.clone(), None);
+        }
+        Box::new(d)
+    });
     ApplyError::Kernel {
         error: e,
         diagnostic,
@@ -566,15 +601,62 @@ pub fn apply(p: &Program, target: &NsTarget) -> Result<(), ApplyError> {
 /// # Errors
 /// As [`apply`].
 pub fn apply_with(p: &Program, nft: &mut Nft) -> Result<(), ApplyError> {
-    if p.is_empty() {
-        return Ok(());
-    }
-    nft.send(&p.batch())
-        .map(|_| ())
-        .map_err(|e| map_kernel_error(p, e))
+    apply_with_output(p, nft).map(|_| ())
 }
 
-/// Lets the kernel validate the program without committing anything (`nft -c`).
+/// [`apply_with`], returning what `nft -f` prints: for a file of `reset` commands, the
+/// objects as they were before each reset, in nft syntax (`table ip t {\n\tcounter c {\n\t\t
+/// packets 3 bytes 252\n\t}\n}\n`); empty for a batch.
+///
+/// ```no_run
+/// use linx::nft::{apply_with_output, compile, load_str, CompileEnv, StaticIfResolver};
+/// let src = load_str("r.nft", "reset counters table inet fw\n", &Default::default()).unwrap();
+/// let mut nft = linx::netfilter::Nft::open(&linx::ns::NsTarget::Current)?;
+/// let kernel = nft.pull()?;
+/// let r = StaticIfResolver::default();
+/// let prog = compile(&src, &CompileEnv::new(&r).with_kernel(&kernel)).unwrap();
+/// print!("{}", apply_with_output(&prog, &mut nft).unwrap());
+/// # Ok::<(), linx::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`apply`]; a failing reset is located at its command (later ones do not run).
+pub fn apply_with_output(p: &Program, nft: &mut Nft) -> Result<String, ApplyError> {
+    let mut out = String::new();
+    for (cmd, span) in &p.resets {
+        let done = match cmd {
+            ResetCmd::Objects { kind, scope } => nft.reset_objects_of(*kind, scope),
+            ResetCmd::Object {
+                family,
+                table,
+                kind,
+                name,
+            } => nft.reset_object(*family, table, *kind, name).and_then(|o| {
+                let mut t = crate::netfilter::Table::new(
+                    *family,
+                    table,
+                    crate::netfilter::TableLifetime::Persistent,
+                )?;
+                t.objects.push(o);
+                let mut rs = Ruleset::new();
+                rs.tables.push(t);
+                Ok(rs)
+            }),
+        };
+        match done {
+            Ok(rs) => out.push_str(&print_objects(&rs).text),
+            Err(e) => return Err(located_error(p, Some(*span), e)),
+        }
+    }
+    if p.is_empty() {
+        return Ok(out);
+    }
+    nft.send(&p.batch()).map_err(|e| map_kernel_error(p, e))?;
+    Ok(out)
+}
+
+/// Lets the kernel validate the program without committing anything (`nft -c`). `reset`
+/// commands are not run (nft 1.0.6's `-c` does run them, zeroing the counters).
 ///
 /// # Errors
 /// As [`apply`].

@@ -74,6 +74,34 @@ pub fn print(rs: &Ruleset, opts: &PrintOptions) -> Printed {
     out
 }
 
+/// The named objects of `rs` as `nft list counters` and `nft reset counters` print them: each
+/// table that has objects, its objects one after the other (no blank lines), nothing else.
+///
+/// ```
+/// use linx::netfilter::obj::{Object, ObjectData};
+/// use linx::netfilter::expr::Counter;
+/// use linx::netfilter::{Family, Ruleset, Table, TableLifetime};
+/// let mut t = Table::new(Family::Ip, "t", TableLifetime::Persistent).unwrap();
+/// t.add_object(Object::new("c", ObjectData::Counter(Counter { packets: 3, bytes: 252 }))).unwrap();
+/// let mut rs = Ruleset::new();
+/// rs.tables.push(t);
+/// assert_eq!(
+///     linx::nft::print_objects(&rs).text,
+///     "table ip t {\n\tcounter c {\n\t\tpackets 3 bytes 252\n\t}\n}\n"
+/// );
+/// ```
+pub fn print_objects(rs: &Ruleset) -> Printed {
+    let mut out = Printed::default();
+    for t in rs.tables.iter().filter(|t| !t.objects.is_empty()) {
+        let _ = writeln!(out.text, "table {} {} {{", t.family.name(), t.name);
+        for o in &t.objects {
+            out.text.push_str(&print_object(o, t, &mut out.lossy));
+        }
+        out.text.push_str("}\n");
+    }
+    out
+}
+
 /// A base chain's header statement as `nft list` prints it: `type filter hook input priority
 /// filter; policy accept;` (devices and named priorities included).
 pub(crate) fn base_chain_header(family: Family, bc: &crate::netfilter::BaseChain) -> String {
@@ -783,8 +811,16 @@ fn fmt_time(ms: u64) -> String {
     s
 }
 
+/// A byte count in the largest unit that divides it, as nft prints quotas (`100 mbytes`).
 fn bytes_unit(n: u64) -> String {
-    format!("{n} bytes")
+    let mut v = n;
+    let mut unit = 0;
+    while unit < 4 && v >= 1024 && v % 1024 == 0 {
+        v /= 1024;
+        unit += 1;
+    }
+    let name = ["bytes", "kbytes", "mbytes", "gbytes", "tbytes"][unit];
+    format!("{v} {name}")
 }
 
 fn time_unit(u: u64) -> &'static str {
@@ -849,12 +885,15 @@ fn print_object(o: &crate::netfilter::obj::Object, _t: &Table, lossy: &mut Vec<S
             vec![format!("packets {} bytes {}", c.packets, c.bytes)],
         ),
         ObjectData::Quota(q) => {
+            // As nft prints it: `over` only when inverted, `used` only when non-zero.
             let mut s = format!(
                 "{}{}",
-                if q.flags & 1 != 0 { "over " } else { "until " },
+                if q.flags & 1 != 0 { "over " } else { "" },
                 bytes_unit(q.bytes)
             );
-            let _ = write!(s, " used {}", bytes_unit(q.consumed));
+            if q.consumed != 0 {
+                let _ = write!(s, " used {}", bytes_unit(q.consumed));
+            }
             ("quota", vec![s])
         }
         ObjectData::Limit(l) => (

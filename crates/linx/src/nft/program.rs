@@ -6,6 +6,7 @@
 use linx_nft_syntax::ast::{self, CommandKind, ExprKind, TopItem, Verb};
 use linx_nft_syntax::{Diagnostic, Diagnostics, Span};
 
+use crate::netfilter::ResetScope;
 use crate::netfilter::codec::{self, ElemOp, NftMessage, RulePlacement};
 use crate::netfilter::expr::Counter;
 use crate::netfilter::expr::{Limit, LimitKind, Quota, Synproxy};
@@ -13,7 +14,7 @@ use crate::netfilter::model::{
     BaseChain, Chain, ChainKind, ChainType, Family, Flowtable, Hook, Policy, Rule, Ruleset, Table,
     TableLifetime,
 };
-use crate::netfilter::obj::{CtExpectation, CtHelper, Object, ObjectData};
+use crate::netfilter::obj::{CtExpectation, CtHelper, Object, ObjectData, ObjectType};
 use crate::netfilter::set::{DataType, Field, Set};
 use crate::netfilter::set::{RawElement, SetData, SetFlags, SetKey};
 use crate::netfilter::userdata::Userdata;
@@ -102,6 +103,7 @@ pub(crate) struct Env<'a> {
 /// The result of compiling a script.
 pub(crate) struct Compiled {
     pub msgs: Vec<Msg>,
+    pub resets: Vec<(super::ResetCmd, Span)>,
     pub warnings: Diagnostics,
 }
 
@@ -124,6 +126,8 @@ struct Compiler<'a> {
     diags: Diagnostics,
     /// Set ids assigned in the parse pre-pass, by declaration span.
     named_ids: Vec<(Span, u32)>,
+    /// `reset` commands, in order.
+    resets: Vec<(super::ResetCmd, Span)>,
 }
 
 /// Compiles an expanded script (no directives left) into batch messages.
@@ -135,6 +139,7 @@ pub(crate) fn compile(script: &ast::Script, env: Env<'_>) -> Result<Compiled, Di
         pending: Vec::new(),
         diags: Diagnostics::new(),
         named_ids: Vec::new(),
+        resets: Vec::new(),
     };
     c.prepass(script);
     if let Some(k) = c.env.kernel {
@@ -156,11 +161,26 @@ pub(crate) fn compile(script: &ast::Script, env: Env<'_>) -> Result<Compiled, Di
     if c.diags.has_errors() {
         return Err(c.diags);
     }
+    let resets = std::mem::take(&mut c.resets);
     match c.build() {
-        Ok(msgs) => Ok(Compiled {
-            msgs,
-            warnings: c.diags,
-        }),
+        Ok(msgs) => {
+            if let (Some((_, span)), false) = (resets.first(), msgs.is_empty()) {
+                // nft runs a reset while it builds the batch, before committing it, and then
+                // prints the objects the file adds as if they had been reset.
+                let mut ds = c.diags;
+                ds.push(Diagnostic::unsupported(
+                    *span,
+                    "reset commands in a file that also changes the ruleset (nft resets before \
+                     committing the file's changes); put them in a file of their own",
+                ));
+                return Err(ds);
+            }
+            Ok(Compiled {
+                msgs,
+                resets,
+                warnings: c.diags,
+            })
+        }
         Err(d) => {
             let mut ds = c.diags;
             ds.push(d);
@@ -410,7 +430,57 @@ impl Compiler<'_> {
             }
             (Verb::Delete | Verb::Destroy, kind) => self.delete(cmd.verb, kind, span),
             (Verb::Flush, kind) => self.flush(kind, span),
-            (Verb::Reset, _) => unsupported(span, "reset commands (they are not part of a batch)"),
+            (
+                Verb::Reset,
+                CommandKind::ResetObjects {
+                    quotas,
+                    family,
+                    table,
+                },
+            ) => {
+                let kind = if *quotas {
+                    ObjectType::Quota
+                } else {
+                    ObjectType::Counter
+                };
+                let scope = match (table, family) {
+                    (Some(t), _) => {
+                        let f = family_of(t.family);
+                        self.need_table(f, &t.name.name, t.name.span)?;
+                        ResetScope::Table(f, t.name.name.clone())
+                    }
+                    (None, Some(f)) => ResetScope::Family(family_of(Some(*f))),
+                    (None, None) => ResetScope::All,
+                };
+                self.resets
+                    .push((super::ResetCmd::Objects { kind, scope }, span));
+                Ok(())
+            }
+            (Verb::Reset, CommandKind::Object { kind, object, .. }) => {
+                let (family, table, name) = obj_name(object)?;
+                self.need_table(family, &table, span)?;
+                let kind = match kind {
+                    ast::ObjectKind::Counter => ObjectType::Counter,
+                    ast::ObjectKind::Quota => ObjectType::Quota,
+                    _ => {
+                        return unsupported(
+                            span,
+                            "reset of objects other than counters and quotas",
+                        );
+                    }
+                };
+                self.resets.push((
+                    super::ResetCmd::Object {
+                        family,
+                        table,
+                        kind,
+                        name,
+                    },
+                    span,
+                ));
+                Ok(())
+            }
+            (Verb::Reset, _) => unsupported(span, "this reset command"),
             _ => unsupported(span, format!("{} command", cmd.verb.as_str())),
         }
     }
