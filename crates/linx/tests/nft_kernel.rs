@@ -197,8 +197,8 @@ fn nft_22_kernel_refusals_match_nft_and_change_nothing() {
 }
 
 /// NFT-28: a pulled ruleset printed by linx loads back with `nft -f` into the identical state,
-/// with nothing reported lossy — for the fixture, theme and beyond-Linx corpora; the file with a
-/// construct the printer cannot reproduce (a tcp option write) must be flagged lossy instead.
+/// with nothing reported lossy — for the fixture, theme and beyond-Linx corpora (extension
+/// headers, options, chunks, option writes and removal, ipsec and osf included).
 #[test]
 fn nft_28_show_output_round_trips_through_nft() {
     if !require_root() || !require_tool("nft") {
@@ -221,14 +221,9 @@ fn nft_28_show_output_round_trips_through_nft() {
             ..Default::default()
         };
         let printed = nft::print(&pull(&a), &opts);
-        // What the printer cannot reproduce it must say (tcp option writes); everything else
-        // must round-trip.
-        let expect_lossy = name == "b02_mss_clamp.nft";
-        if expect_lossy == printed.lossy.is_empty() {
+        // Everything must round-trip, nothing may be reported lossy.
+        if !printed.lossy.is_empty() {
             failures.push(format!("{name}: lossy: {:?}", printed.lossy));
-            continue;
-        }
-        if expect_lossy {
             continue;
         }
         let out = dir.join(&name);
@@ -412,9 +407,9 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
     if !require_root() || !require_tool("nft") {
         return;
     }
-    // Refused today (located `unsupported`): b02 (tcp option writes).
     const RATCHET: &[&str] = &[
         "b01_fib_rpf.nft",
+        "b02_mss_clamp.nft",
         "b03_numgen_jhash.nft",
         "b04_marks_notrack.nft",
         "b06_tproxy_socket.nft",
@@ -426,9 +421,11 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
         "b14_redefine.nft",
         "b15_command_form.nft",
         "b16_objects.nft",
+        "b17_exthdr_options.nft",
+        "b18_ipsec_osf.nft",
     ];
     let files = corpus("beyond");
-    assert_eq!(files.len(), 13, "{files:?}");
+    assert_eq!(files.len(), 15, "{files:?}");
     let failures = ratchet_run(&files, RATCHET);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -1074,7 +1074,12 @@ pub enum ExthdrOp {
 }
 
 impl ExthdrOp {
-    fn number(self) -> u32 {
+    /// The `NFT_EXTHDR_OP_*` number.
+    ///
+    /// ```
+    /// assert_eq!(linx::netfilter::expr::ExthdrOp::TcpOpt.number(), 1);
+    /// ```
+    pub fn number(self) -> u32 {
         match self {
             ExthdrOp::Ipv6 => 0,
             ExthdrOp::TcpOpt => 1,
