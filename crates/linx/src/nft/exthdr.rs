@@ -799,14 +799,20 @@ pub(crate) fn evaluate_inner(ev: &mut Ev<'_>, e: &mut E) -> R<()> {
     }
     *evaluated = true;
     let (op, offset) = (*op, *offset);
-    let tlen = match (desc, tmpl) {
-        (Some(d), Some(n)) => d.slot(*n).map(|t| t.len).unwrap_or(0),
+    let tlen = match (*desc, *tmpl) {
+        (Some(d), Some(n)) => d.slot(n).map(|t| t.len).unwrap_or(0),
         _ => 0,
     };
+    // An empty template slot (`rt2 addr`, `srh sid[3]`, `tcp option eol length`) has no
+    // data type at all in nft.
+    let untyped = tmpl.is_some() && tlen == 0;
     if *flags & F_PRESENT != 0 {
         e.dt = Dt::of(TYPE_BOOLEAN);
     }
     ev.primary(e);
+    if untyped && e.dt.ty == TYPE_INVALID {
+        ev.ectx.dtype = None;
+    }
     if offset % 8 != 0 || e.len % 8 != 0 {
         ev.eval_bits(e);
     }

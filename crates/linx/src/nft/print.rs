@@ -802,10 +802,22 @@ pub(crate) fn print_set(
     if set.userdata.get_u32(2).unwrap_or(0) != 0 {
         b.push_str("\t\tauto-merge\n");
     }
-    for x in &set.exprs {
-        if let Some(s) = fmt_stateful(x) {
-            let _ = writeln!(b, "\t\t{s}");
-        }
+    // The set's statement templates, stateless and on one line (`set_print_declaration`).
+    let templates: Vec<String> = set
+        .exprs
+        .iter()
+        .filter_map(|x| match x {
+            Expr::Counter(_) => Some("counter".to_string()),
+            Expr::Last(_) => Some("last".to_string()),
+            Expr::Quota(q) => fmt_stateful(&Expr::Quota(crate::netfilter::expr::Quota {
+                consumed: 0,
+                ..q.clone()
+            })),
+            other => fmt_stateful(other),
+        })
+        .collect();
+    if !templates.is_empty() {
+        let _ = writeln!(b, "\t\t{}", templates.join(" "));
     }
     if let Some(c) = set.userdata.get(7) {
         let c: Vec<u8> = c.iter().copied().take_while(|x| *x != 0).collect();
@@ -2918,7 +2930,11 @@ fn verify(
     let src = format!("add rule {} {} {} {text}\n", t.family.name(), t.name, chain);
     // A `last` expression can only have come from a newer nft (or linx with extensions).
     let opts_load = super::LoadOptions {
-        extensions: r.exprs.iter().any(|e| matches!(e, Expr::Last(_))),
+        extensions: r.exprs.iter().any(|e| match e {
+            Expr::Last(_) => true,
+            Expr::Dynset(d) => d.exprs.iter().any(|x| matches!(x, Expr::Last(_))),
+            _ => false,
+        }),
         ..Default::default()
     };
     let loaded = super::load_str("rule.nft", &src, &opts_load).map_err(|e| e.to_string())?;
