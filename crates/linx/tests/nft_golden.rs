@@ -120,12 +120,7 @@ fn to_hex(b: &[u8]) -> String {
 }
 
 /// Lines of `expressions.nft` with constructs linx refuses as unsupported (NFT-03).
-const UNSUPPORTED: &[&str] = &[
-    "ct timeout cto",
-    "ct timeout set",
-    "cgroupv2",
-    "meta time",
-];
+const UNSUPPORTED: &[&str] = &["ct timeout cto", "ct timeout set", "cgroupv2", "meta time"];
 
 #[test]
 fn nft_18_expression_corpus_matches_nft_byte_for_byte() {
@@ -236,7 +231,12 @@ fn nft_14_last_lowers_as_nftables_1_0_7() {
     let text = "table ip x {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t}\n\tset e {\n\t\ttype ipv4_addr\n\t\tlast\n\t\telements = { 10.0.0.1 last }\n\t}\n\tchain y {\n\t\tlast\n\t\tlast used never\n\t\tlast used 300s\n\t\tupdate @s { ip saddr last }\n\t}\n}\n";
     let e = linx::nft::load_str("last.nft", text, &LoadOptions::default()).unwrap_err();
     assert!(e.is_unsupported(), "{e}");
-    for at in ["last.nft:8:3", "last.nft:9:25", "last.nft:12:3", "last.nft:15:24"] {
+    for at in [
+        "last.nft:8:3",
+        "last.nft:9:25",
+        "last.nft:12:3",
+        "last.nft:15:24",
+    ] {
         assert!(e.to_string().contains(at), "{at}: {e}");
     }
     let opts = LoadOptions {
@@ -265,7 +265,12 @@ fn nft_14_last_lowers_as_nftables_1_0_7() {
         d.exprs.as_slice(),
         [linx::netfilter::expr::Expr::Last(_)]
     ));
-    let e = &rs.tables[0].sets.iter().find(|s| s.name == "e").unwrap().elements[0];
+    let e = &rs.tables[0]
+        .sets
+        .iter()
+        .find(|s| s.name == "e")
+        .unwrap()
+        .elements[0];
     assert!(matches!(
         e.exprs.as_slice(),
         [linx::netfilter::expr::Expr::Last(_)]

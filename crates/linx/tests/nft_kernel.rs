@@ -708,10 +708,18 @@ fn nft_12_exthdr_mistakes_are_refused_as_nft_refuses_them() {
         ("arp", "frag id 1", "cannot use exthdr with arp"),
         ("inet", "rt2 addr ::1", "No symbol type information"),
         ("inet", "srh sid[3] ::1", "No symbol type information"),
-        ("inet", "tcp option eol length 1", "No symbol type information"),
+        (
+            "inet",
+            "tcp option eol length 1",
+            "No symbol type information",
+        ),
         ("inet", "ip option ra ptr 1", "unknown ip option type/field"),
         ("inet", "tcp option 256 exists", "value too large"),
-        ("inet", "tcp option 42 length 1", "unknown tcp option type/field"),
+        (
+            "inet",
+            "tcp option 42 length 1",
+            "unknown tcp option type/field",
+        ),
         (
             "bridge",
             "ipsec in reqid 1",
@@ -760,8 +768,7 @@ fn nft_12_exthdr_mistakes_are_refused_as_nft_refuses_them() {
             Ok(_) => failures.push(format!("{rule}: linx accepted it")),
             Err(e) => {
                 let s = e.to_string();
-                if !s.contains(msg) || !s.contains(&format!("e{i}.nft:6:")) || e.is_unsupported()
-                {
+                if !s.contains(msg) || !s.contains(&format!("e{i}.nft:6:")) || e.is_unsupported() {
                     failures.push(format!("{rule}: {s}"));
                 }
             }

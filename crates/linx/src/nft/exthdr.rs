@@ -349,12 +349,7 @@ static IP_RA: Desc = Desc {
     name: "ra",
     id: 0,
     ty: 148,
-    templates: &[
-        NO,
-        i("type", 0, 8),
-        i("length", 8, 8),
-        i("value", 16, 16),
-    ],
+    templates: &[NO, i("type", 0, 8), i("length", 8, 8), i("value", 16, 16)],
 };
 
 fn ip_by_type(ty: u32) -> Option<&'static Desc> {
@@ -485,10 +480,7 @@ static SCTP_CHUNKS: [&Desc; 18] = [
 ];
 
 fn sctp_by_type(ty: u32) -> Option<&'static Desc> {
-    SCTP_CHUNKS
-        .iter()
-        .copied()
-        .find(|d| u32::from(d.ty) == ty)
+    SCTP_CHUNKS.iter().copied().find(|d| u32::from(d.ty) == ty)
 }
 
 fn sctp_by_name(name: &str) -> Option<&'static Desc> {
@@ -654,7 +646,11 @@ pub(crate) fn from_ast(e: &ast::Expr) -> R<E> {
             }
             x
         }
-        ExprKind::TcpOptionRaw { option, offset, len } => {
+        ExprKind::TcpOptionRaw {
+            option,
+            offset,
+            len,
+        } => {
             let Some(kind) = tcp_kind(option) else {
                 return err(span, format!("unknown tcp option {option}"));
             };

@@ -4,11 +4,11 @@
 
 use crate::netfilter::expr::{
     Bitwise, BitwiseOp, Byteorder, ByteorderOp, Cmp, CmpOp, Connlimit, Counter, Ct, CtDir, CtKey,
-    CtSet, Data, Dup, Dynset, DynsetOp, Expr, Exthdr, ExthdrOp, ExthdrStrip, ExthdrWrite, Fib, FibResult, FlowOffload, Fwd, Hash, HashKind,
-    Immediate, ImmediateData, Last, Limit, LimitKind, Log, Lookup, Masq, Meta, MetaKey, MetaSet, Nat,
-    NatKind, Numgen, NumgenKind, Objref, ObjrefTarget, Osf, Payload, PayloadBase, PayloadWrite,
-    Queue, Quota, Range, RangeOp, Redir, Reg, Reject, RejectKind, Rt, RtKey, Socket, SocketKey,
-    Synproxy, Tproxy, Verdict, Xfrm,
+    CtSet, Data, Dup, Dynset, DynsetOp, Expr, Exthdr, ExthdrOp, ExthdrStrip, ExthdrWrite, Fib,
+    FibResult, FlowOffload, Fwd, Hash, HashKind, Immediate, ImmediateData, Last, Limit, LimitKind,
+    Log, Lookup, Masq, Meta, MetaKey, MetaSet, Nat, NatKind, Numgen, NumgenKind, Objref,
+    ObjrefTarget, Osf, Payload, PayloadBase, PayloadWrite, Queue, Quota, Range, RangeOp, Redir,
+    Reg, Reject, RejectKind, Rt, RtKey, Socket, SocketKey, Synproxy, Tproxy, Verdict, Xfrm,
 };
 use crate::netfilter::obj::ObjectType;
 use crate::netfilter::set::{RawData, RawElement};

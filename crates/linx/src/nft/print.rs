@@ -811,7 +811,7 @@ pub(crate) fn print_set(
             Expr::Last(_) => Some("last".to_string()),
             Expr::Quota(q) => fmt_stateful(&Expr::Quota(crate::netfilter::expr::Quota {
                 consumed: 0,
-                ..q.clone()
+                ..*q
             })),
             other => fmt_stateful(other),
         })
@@ -1523,8 +1523,7 @@ impl<'a> Dec<'a> {
                 } = **x
                     && xor.iter().all(|b| *b == 0)
                     && mask.len() as u32 * 8 == len
-                    && let Some((n, shift)) =
-                        super::exthdr::name_bits(op, kind, off, len, be(mask))
+                    && let Some((n, shift)) = super::exthdr::name_bits(op, kind, off, len, be(mask))
                 {
                     return Named {
                         text: n.text,

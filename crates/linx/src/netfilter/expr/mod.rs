@@ -40,9 +40,9 @@ pub use action::{
 };
 pub use load::{
     Bitwise, BitwiseOp, Byteorder, ByteorderOp, Cmp, CmpOp, Ct, CtDir, CtKey, CtSet, Exthdr,
-    ExthdrOp, ExthdrStrip, ExthdrWrite, Fib, FibResult, Hash, HashKind, Immediate, ImmediateData, Inner, Meta,
-    MetaKey, MetaSet, Numgen, NumgenKind, Osf, Payload, PayloadBase, PayloadWrite, Range, RangeOp,
-    Rt, RtKey, Socket, SocketKey, Tunnel, Xfrm, fib_flags,
+    ExthdrOp, ExthdrStrip, ExthdrWrite, Fib, FibResult, Hash, HashKind, Immediate, ImmediateData,
+    Inner, Meta, MetaKey, MetaSet, Numgen, NumgenKind, Osf, Payload, PayloadBase, PayloadWrite,
+    Range, RangeOp, Rt, RtKey, Socket, SocketKey, Tunnel, Xfrm, fib_flags,
 };
 pub use setops::{Dynset, DynsetOp, FlowOffload, Lookup, Objref, ObjrefTarget};
 pub use stateful::{Connlimit, Counter, Last, Limit, LimitKind, Quota, TimeUnit};
