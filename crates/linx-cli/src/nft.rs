@@ -172,6 +172,7 @@ fn load(f: &FileArgs) -> nft::Source {
     let mut opts = LoadOptions {
         include_dirs: f.include.clone(),
         defines: Vec::new(),
+        extensions: false,
     };
     for d in &f.define {
         match d.split_once('=') {

@@ -288,6 +288,12 @@ fn leaf() -> impl Strategy<Value = Expr> {
                 flags: None,
             })
         }),
+        (any::<u8>(), any::<bool>()).prop_map(|(kind, op)| {
+            Expr::ExthdrStrip(ExthdrStrip {
+                kind,
+                op: op.then_some(ExthdrOp::TcpOpt),
+            })
+        }),
         (
             reg(),
             1u32..100,

@@ -10,12 +10,14 @@
 
 mod nft_support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use linx::nft::{self, NetlinkIfResolver};
+use linx::netfilter::Nft;
+use linx::nft::{self, CompileEnv, LoadOptions, NetlinkIfResolver};
 use linx_testkit::{NetNs, require_root, require_tool};
 use nft_support::{
-    RoundTrip, corpus, differential, linx_apply, nft_json, pull, show_round_trip, target,
+    RoundTrip, corpus, differential, first_difference, linx_apply, masked, nft_json, pull,
+    show_round_trip, target,
 };
 
 fn fixtures() -> Vec<PathBuf> {
@@ -60,6 +62,12 @@ fn nft_22_kernel_refusals_match_nft_and_change_nothing() {
             "table inet t {\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t\tflow add @nope\n\t}\n}\n",
             "flow add @nope",
         ),
+        // a one-byte TCP option write (nft sends it, the kernel supports 2 and 4 bytes only)
+        (
+            "optwrite.nft",
+            "table inet t {\n\tchain c {\n\t\ttcp option window count set 2\n\t}\n}\n",
+            "tcp option window count set 2",
+        ),
         // deleting a table that does not exist, after an addition in the same batch
         (
             "delete.nft",
@@ -98,8 +106,8 @@ fn nft_22_kernel_refusals_match_nft_and_change_nothing() {
 }
 
 /// NFT-28: a pulled ruleset printed by linx loads back with `nft -f` into the identical state,
-/// with nothing reported lossy — for the fixture, theme and beyond-Linx corpora; the file with a
-/// construct the printer cannot reproduce (a tcp option write) must be flagged lossy instead.
+/// with nothing reported lossy — for the fixture, theme and beyond-Linx corpora (extension
+/// headers, options, chunks, option writes and removal, ipsec and osf included).
 #[test]
 fn nft_28_show_output_round_trips_through_nft() {
     if !require_root() || !require_tool("nft") {
@@ -114,17 +122,10 @@ fn nft_28_show_output_round_trips_through_nft() {
         .chain(corpus("beyond"))
     {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        // What the printer cannot reproduce it must say (tcp option writes); everything else
-        // must round-trip.
-        let expect_lossy = name == "b02_mss_clamp.nft";
+        // Everything must round-trip, nothing may be reported lossy.
         match show_round_trip(&f, &dir) {
-            Ok(RoundTrip::Identical) if expect_lossy => {
-                failures.push(format!("{name}: not reported lossy"));
-            }
-            Ok(RoundTrip::Lossy(l)) if !expect_lossy => {
-                failures.push(format!("{name}: lossy: {l:?}"));
-            }
-            Ok(_) => {}
+            Ok(RoundTrip::Identical) => {}
+            Ok(RoundTrip::Lossy(l)) => failures.push(format!("{name}: lossy: {l:?}")),
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
@@ -286,9 +287,9 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
     if !require_root() || !require_tool("nft") {
         return;
     }
-    // Refused today (located `unsupported`): b02 (tcp option writes).
     const RATCHET: &[&str] = &[
         "b01_fib_rpf.nft",
+        "b02_mss_clamp.nft",
         "b03_numgen_jhash.nft",
         "b04_marks_notrack.nft",
         "b06_tproxy_socket.nft",
@@ -300,9 +301,11 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
         "b14_redefine.nft",
         "b15_command_form.nft",
         "b16_objects.nft",
+        "b17_exthdr_options.nft",
+        "b18_ipsec_osf.nft",
     ];
     let files = corpus("beyond");
-    assert_eq!(files.len(), 13, "{files:?}");
+    assert_eq!(files.len(), 15, "{files:?}");
     let failures = ratchet_run(&files, RATCHET);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -577,4 +580,188 @@ fn nft_08_reset_counters_and_quotas_match_nft() {
     assert!(e.is_unsupported(), "{e}");
     assert!(e.to_string().contains("mixed.nft:2:1"), "{e}");
     assert_eq!(a.nft_state(), b.nft_state());
+}
+
+/// NFT-12/NFT-14/NFT-28: for the extension header, option, chunk, ipsec and osf corpus,
+/// applied by nft and pulled by linx, linx's printout is `nft list ruleset` line for line —
+/// except where nft's own text would not load again, which linx prints in a form that does.
+#[test]
+fn nft_12_printed_exthdr_rules_match_nft_list_ruleset() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    // (nft's line, linx's line)
+    const DIVERGE: &[(&str, &str)] = &[
+        // `tcp option @2,4,4 1`: nft names the load by the option's kind template.
+        ("tcp option maxseg kind & 15 == 1", "tcp option @2,4,4 1"),
+        // nft drops `ip protocol tcp` as if it were the option's dependency (it is not one).
+        (
+            "tcp option sack-perm exists",
+            "ip protocol tcp tcp option sack-perm exists",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for name in [
+        "b02_mss_clamp.nft",
+        "b17_exthdr_options.nft",
+        "b18_ipsec_osf.nft",
+    ] {
+        let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/nft/beyond")
+            .join(name);
+        let a = NetNs::new().unwrap();
+        a.run("nft", &["-f", f.to_str().unwrap()]);
+        let o = a.command("nft").args(["list", "ruleset"]).output().unwrap();
+        assert!(o.status.success(), "{name}: nft list ruleset failed");
+        let listed = String::from_utf8(o.stdout).unwrap();
+        let printed = nft::print(&pull(&a), &nft::PrintOptions::default());
+        if !printed.lossy.is_empty() {
+            failures.push(format!("{name}: lossy {:?}", printed.lossy));
+        }
+        let (l, p): (Vec<&str>, Vec<&str>) =
+            (listed.lines().collect(), printed.text.lines().collect());
+        if l.len() != p.len() {
+            failures.push(format!(
+                "{name}: {} lines from nft, {} from linx\n{}",
+                l.len(),
+                p.len(),
+                printed.text
+            ));
+            continue;
+        }
+        for (x, y) in l.iter().zip(&p) {
+            if x != y && !DIVERGE.contains(&(x.trim(), y.trim())) {
+                failures.push(format!("{name}:\n  nft:  {x}\n  linx: {y}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// NFT-14: `last` (nftables ≥ 1.0.7; linx accepts it with `LoadOptions::extensions`, nft 1.0.6
+/// has no syntax for it, so there is no nft reference): rules, set updates and set elements
+/// carry the kernel's `last` expression, the printer shows `last used never`, and its text
+/// loads back into the identical state.
+#[test]
+fn nft_14_last_statement_applies_prints_and_reloads() {
+    if !require_root() {
+        return;
+    }
+    let text = "table inet l {\n\tset seen {\n\t\ttype ipv4_addr\n\t\tflags dynamic\n\t}\n\tset known {\n\t\ttype ipv4_addr\n\t\tlast\n\t\telements = { 10.0.0.1 last }\n\t}\n\tchain c {\n\t\tlast\n\t\ttcp dport 22 last used never counter\n\t\tupdate @seen { ip saddr last }\n\t}\n}\n";
+    let opts = LoadOptions {
+        extensions: true,
+        ..Default::default()
+    };
+    let apply = |text: &str, ns: &NetNs| {
+        let t = target(ns);
+        let src = nft::load_str("last.nft", text, &opts).unwrap_or_else(|e| panic!("{e}"));
+        let r = NetlinkIfResolver::new(&t).unwrap();
+        let p = nft::compile(&src, &CompileEnv::new(&r)).unwrap_or_else(|e| panic!("{e}"));
+        nft::apply(&p, &t).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let a = NetNs::new().unwrap();
+    apply(text, &a);
+    let rs = pull(&a);
+    let printed = nft::print(&rs, &nft::PrintOptions::default());
+    assert!(printed.lossy.is_empty(), "{:?}", printed.lossy);
+    for line in [
+        "\t\tlast",
+        "\t\telements = { 10.0.0.1 last used never }",
+        "\t\tlast used never",
+        "\t\ttcp dport 22 last used never counter packets 0 bytes 0",
+        "\t\tupdate @seen { ip saddr last used never }",
+    ] {
+        assert!(
+            printed.text.lines().any(|l| l == line),
+            "{line:?} missing:\n{}",
+            printed.text
+        );
+    }
+    let b = NetNs::new().unwrap();
+    apply(&printed.text, &b);
+    assert_eq!(first_difference(&masked(pull(&b)), &masked(rs)), None);
+}
+
+/// NFT-12/NFT-21: the extension header, option, chunk and ipsec mistakes nft refuses are
+/// refused by linx with a located error naming the same problem (nft 1.0.6 crashes on
+/// `tcp option 42 length`; linx reports it).
+#[test]
+fn nft_12_exthdr_mistakes_are_refused_as_nft_refuses_them() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let cases: &[(&str, &str, &str)] = &[
+        ("ip", "exthdr frag exists", "cannot use exthdr with ip"),
+        ("ip6", "ip option ra exists", "cannot use exthdr with ip6"),
+        ("arp", "frag id 1", "cannot use exthdr with arp"),
+        ("inet", "rt2 addr ::1", "No symbol type information"),
+        ("inet", "srh sid[3] ::1", "No symbol type information"),
+        (
+            "inet",
+            "tcp option eol length 1",
+            "No symbol type information",
+        ),
+        ("inet", "ip option ra ptr 1", "unknown ip option type/field"),
+        ("inet", "tcp option 256 exists", "value too large"),
+        (
+            "inet",
+            "tcp option 42 length 1",
+            "unknown tcp option type/field",
+        ),
+        (
+            "bridge",
+            "ipsec in reqid 1",
+            "ipsec expression is only valid in ip/ip6/inet tables",
+        ),
+        ("inet", "ipsec in spnum 300 reqid 1", "value too large"),
+        ("inet", "osf ttl foo name \"Linux\"", "invalid ttl option"),
+        (
+            "inet",
+            "tcp option maxseg size set 70000",
+            "Value 70000 exceeds valid range 0-65535",
+        ),
+        (
+            "inet",
+            "frag frag-off 9000",
+            "Value 9000 exceeds valid range 0-8191",
+        ),
+        (
+            "inet",
+            "exthdr frag @hdr",
+            "datatype mismatch, expected boolean type, expression has type Internet protocol",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("linx-nft-exthdr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for (i, (family, rule, msg)) in cases.iter().enumerate() {
+        let text = format!(
+            "table {family} t {{\n\tset hdr {{\n\t\ttypeof exthdr frag\n\t}}\n\tchain c {{\n\t\t{rule}\n\t}}\n}}\n"
+        );
+        let path = dir.join(format!("e{i}.nft"));
+        std::fs::write(&path, &text).unwrap();
+        let ns = NetNs::new().unwrap();
+        let n = ns
+            .command("nft")
+            .args(["-c", "-f", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        if n.status.success() {
+            failures.push(format!("{rule}: nft accepted it"));
+        }
+        let r = NetlinkIfResolver::new(&target(&ns)).unwrap();
+        let compiled = nft::load_file(&path, &LoadOptions::default())
+            .and_then(|src| nft::compile(&src, &CompileEnv::new(&r)));
+        match compiled {
+            Ok(_) => failures.push(format!("{rule}: linx accepted it")),
+            Err(e) => {
+                let s = e.to_string();
+                if !s.contains(msg) || !s.contains(&format!("e{i}.nft:6:")) || e.is_unsupported() {
+                    failures.push(format!("{rule}: {s}"));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -581,6 +581,7 @@ impl<'a> Parser<'a> {
         let mut stmts = Vec::new();
         while self.at_word("counter")
             || self.at_word("limit")
+            || self.at_word("last")
             || (self.at_word("ct") && self.word_at(1, "count"))
         {
             stmts.push(self.set_elem_stmt()?);

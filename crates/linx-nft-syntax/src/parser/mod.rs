@@ -1545,11 +1545,12 @@ impl<'a> Parser<'a> {
                 self.separator(false)?;
                 SetItem::Comment(c)
             }
-            "counter" | "limit" | "quota" | "ct" => {
+            "counter" | "limit" | "quota" | "ct" | "last" => {
                 let mut stmts = Vec::new();
                 while self.at_word("counter")
                     || self.at_word("limit")
                     || self.at_word("quota")
+                    || self.at_word("last")
                     || (self.at_word("ct") && self.word_at(1, "count"))
                 {
                     stmts.push(self.stateful_stmt()?);

@@ -143,21 +143,7 @@ impl<'a> Parser<'a> {
                 };
                 StmtKind::OptStrip { option }
             }
-            "last" => {
-                self.bump();
-                if !self.opts.extensions {
-                    return Err(self.unsupported(
-                        t.span,
-                        "'last' statement (nftables ≥ 1.0.7; the pinned reference is 1.0.6)",
-                    ));
-                }
-                let used = if self.eat_word("used").is_some() {
-                    Some(self.string("never or a time")?)
-                } else {
-                    None
-                };
-                StmtKind::Last { used }
-            }
+            "last" => return Ok(self.stateful_stmt()?.kind),
             "ct" => {
                 if self.word_at(1, "count") {
                     return Ok(self.stateful_stmt()?.kind);
@@ -367,6 +353,21 @@ impl<'a> Parser<'a> {
                 let over = self.eat_word("over").is_some();
                 let count = self.num("a number")?;
                 StmtKind::CtCount { over, count }
+            }
+            "last" => {
+                self.bump();
+                if !self.opts.extensions {
+                    return Err(self.unsupported(
+                        t.span,
+                        "'last' statement (nftables ≥ 1.0.7; the pinned reference is 1.0.6)",
+                    ));
+                }
+                let used = if self.eat_word("used").is_some() {
+                    Some(self.string("never or a time")?)
+                } else {
+                    None
+                };
+                StmtKind::Last { used }
             }
             _ => return Err(self.unexpected("counter, limit, quota or ct count")),
         };
@@ -1044,6 +1045,7 @@ impl<'a> Parser<'a> {
             while self.at_word("counter")
                 || self.at_word("limit")
                 || self.at_word("quota")
+                || self.at_word("last")
                 || (self.at_word("ct") && self.word_at(1, "count"))
             {
                 stmts.push(self.stateful_stmt()?);

@@ -615,10 +615,53 @@ pub(crate) fn from_ast(e: &ast::Expr) -> R<E> {
                 span,
             )
         }
-        ExprKind::Osf { .. } => {
-            return unsupported(span, "osf (it loads fingerprints into the kernel)");
+        ExprKind::Osf { ttl, key } => {
+            // `osf_expr_alloc`: NF_OSF_TTL_TRUE/LESS/NOCHECK, NFT_OSF_F_VERSION.
+            let ttl = match ttl.as_deref() {
+                None => 0,
+                Some("loose") => 1,
+                Some("skip") => 2,
+                Some(_) => return err(span, "invalid ttl option"),
+            };
+            let flags = u32::from(*key == "version");
+            E::typed(
+                K::Osf { ttl, flags },
+                Dt::of(TYPE_STRING),
+                Bo::Host,
+                16 * 8,
+                span,
+            )
         }
-        ExprKind::Ipsec { .. } => return unsupported(span, "ipsec expressions"),
+        ExprKind::Ipsec { out, spnum, key } => {
+            let spnum = match spnum {
+                Some(n) if n.value() > 255 => return err(n.span, "value too large"),
+                Some(n) => n.value() as u32,
+                None => 0,
+            };
+            // `xfrm_templates` by `enum nft_xfrm_keys`.
+            let (k, dt, bo, len) = match key {
+                ast::IpsecKey::Spi => (6, TYPE_INTEGER, Bo::Big, 32),
+                ast::IpsecKey::Reqid => (5, TYPE_INTEGER, Bo::Host, 32),
+                ast::IpsecKey::Addr(pr, field) => match (pr, *field) {
+                    (ast::NfProto::Ip, "daddr") => (1, TYPE_IPADDR, Bo::Big, 32),
+                    (ast::NfProto::Ip, "saddr") => (3, TYPE_IPADDR, Bo::Big, 32),
+                    (ast::NfProto::Ip6, "daddr") => (2, TYPE_IP6ADDR, Bo::Big, 128),
+                    (ast::NfProto::Ip6, "saddr") => (4, TYPE_IP6ADDR, Bo::Big, 128),
+                    (_, f) => return err(span, format!("unknown ipsec key {f}")),
+                },
+            };
+            E::typed(
+                K::Xfrm {
+                    key: k,
+                    dir: u8::from(*out),
+                    spnum,
+                },
+                Dt::of(dt),
+                bo,
+                len,
+                span,
+            )
+        }
         ExprKind::Numgen {
             mode,
             modulus,
@@ -833,7 +876,7 @@ impl<'a> Ev<'a> {
         self.set_ectx(dt, bo, len);
     }
 
-    fn primary(&mut self, e: &E) {
+    pub(crate) fn primary(&mut self, e: &E) {
         self.set_ectx(Some(e.dt), e.bo, e.len);
     }
 
@@ -881,7 +924,7 @@ impl<'a> Ev<'a> {
             K::SetName(_) => self.eval_setname(e),
             K::SetRef(_) => Ok(()),
             K::Value(_) => self.eval_value(e),
-            K::Exthdr => super::exthdr::evaluate(self, e),
+            K::Exthdr { .. } => super::exthdr::evaluate(self, e),
             K::Verdict { .. } => {
                 self.primary(e);
                 Ok(())
@@ -893,7 +936,17 @@ impl<'a> Ev<'a> {
                 self.set_ectx_max(Some(dt), bo, len, max);
                 Ok(())
             }
-            K::Osf { .. } | K::Xfrm { .. } => {
+            K::Osf { .. } => {
+                self.primary(e);
+                Ok(())
+            }
+            K::Xfrm { .. } => {
+                if !matches!(self.family, 1 | 2 | 10) {
+                    return err(
+                        e.span,
+                        "ipsec expression is only valid in ip/ip6/inet tables",
+                    );
+                }
                 self.primary(e);
                 Ok(())
             }
@@ -1318,7 +1371,7 @@ impl<'a> Ev<'a> {
     }
 
     /// `payload_add_dependency`.
-    fn payload_add_dependency(&mut self, desc: P, upper: P, e: &E) -> R<St> {
+    pub(crate) fn payload_add_dependency(&mut self, desc: P, upper: P, e: &E) -> R<St> {
         let Some(protocol) = proto::find_num(desc, upper) else {
             return err(
                 e.span,
@@ -1721,9 +1774,12 @@ impl<'a> Ev<'a> {
         Ok(())
     }
 
-    /// `expr_evaluate_bits`.
-    fn eval_bits(&mut self, e: &mut E) {
-        let (_, _, _, offset, _) = Self::payload_parts(e);
+    /// `expr_evaluate_bits` (payload and exthdr fields that are not whole bytes).
+    pub(crate) fn eval_bits(&mut self, e: &mut E) {
+        let offset = match &e.k {
+            K::Exthdr { offset, .. } => *offset,
+            _ => Self::payload_parts(e).3,
+        };
         let len = e.len;
         let mut extra = 0u32;
         let new_off = offset % 8;

@@ -122,9 +122,23 @@ pub(crate) enum K {
         /// The dependency was generated (or is not needed).
         evaluated: bool,
     },
-    /// Extension headers, TCP/IP options, SCTP chunks (not reproduced; refused).
-    #[allow(dead_code)] // exthdr/osf/xfrm: refused until reproduced exactly (NFT-03)
-    Exthdr,
+    /// Extension headers, TCP/IP options, SCTP chunks (`struct expr.exthdr`).
+    Exthdr {
+        /// `NFT_EXTHDR_OP_*`.
+        op: u32,
+        /// The header, option or chunk description (`None`: unknown).
+        desc: Option<&'static super::exthdr::Desc>,
+        /// The template index in `desc` (`None`: no template matches).
+        tmpl: Option<usize>,
+        /// The protocol number, option kind or chunk type sent to the kernel.
+        raw_type: u8,
+        /// Offset in bits.
+        offset: u32,
+        /// `NFT_EXTHDR_F_*`.
+        flags: u32,
+        /// Evaluated already (a bit field is wrapped in a mask afterwards).
+        evaluated: bool,
+    },
     Meta {
         key: u32,
         base: u8,
@@ -146,7 +160,6 @@ pub(crate) enum K {
         key: u32,
         level: u32,
     },
-    #[allow(dead_code)] // refused until reproduced exactly (NFT-03)
     Osf {
         ttl: u8,
         flags: u32,
@@ -163,7 +176,6 @@ pub(crate) enum K {
         seed: Option<u32>,
         offset: u32,
     },
-    #[allow(dead_code)] // refused until reproduced exactly (NFT-03)
     Xfrm {
         key: u32,
         dir: u8,
@@ -302,7 +314,7 @@ impl E {
             K::Value(_) => "value",
             K::Verdict { .. } => "verdict",
             K::Payload { .. } => "payload",
-            K::Exthdr => "exthdr",
+            K::Exthdr { .. } => "exthdr",
             K::Meta { .. } => "meta",
             K::Ct { .. } => "ct",
             K::Fib { .. } => "fib",
@@ -338,7 +350,7 @@ impl E {
             K::Prefix { .. } => 5,
             K::Range(..) => 6,
             K::Payload { .. } => 7,
-            K::Exthdr => 8,
+            K::Exthdr { .. } => 8,
             K::Meta { .. } => 9,
             K::Socket { .. } => 10,
             K::Osf { .. } => 11,
@@ -400,8 +412,13 @@ pub(crate) enum SK {
         count: u32,
         flags: u32,
     },
-    #[allow(dead_code)] // `last`, `reset tcp option`: refused until reproduced exactly
-    Last,
+    /// `last [used never|used T]` (nftables ≥ 1.0.7).
+    Last {
+        /// Milliseconds since the last match (`used T`).
+        used: u64,
+        /// 1 when `used T` was given.
+        set: u32,
+    },
     Log(LogArgs),
     Reject {
         ty: u32,
@@ -435,8 +452,11 @@ pub(crate) enum SK {
         expr: E,
         val: E,
     },
-    #[allow(dead_code)] // refused until reproduced exactly (NFT-03)
-    Exthdr,
+    /// `tcp option … set VALUE` (and the IPv4 option / SCTP chunk writes nft sends).
+    Exthdr {
+        expr: E,
+        val: E,
+    },
     Notrack,
     FlowOffload(String),
     Objref {
@@ -484,8 +504,8 @@ pub(crate) enum SK {
         wscale: u8,
         flags: u32,
     },
-    #[allow(dead_code)] // refused until reproduced exactly (NFT-03)
-    Optstrip(String),
+    /// `reset tcp option NAME`.
+    Optstrip(E),
 }
 
 /// `STMT_F_TERMINAL`
@@ -509,7 +529,7 @@ impl St {
             | SK::Limit { .. }
             | SK::Quota { .. }
             | SK::Connlimit { .. }
-            | SK::Last => STMT_STATEFUL,
+            | SK::Last { .. } => STMT_STATEFUL,
             _ => 0,
         };
         St { k, flags, span }
@@ -524,14 +544,14 @@ impl St {
             SK::Limit { .. } => "limit",
             SK::Quota { .. } => "quota",
             SK::Connlimit { .. } => "connlimit",
-            SK::Last => "last",
+            SK::Last { .. } => "last",
             SK::Log(_) => "log",
             SK::Reject { .. } => "reject",
             SK::Nat { .. } => "nat",
             SK::Meta { .. } => "meta",
             SK::Ct { .. } => "ct",
             SK::Payload { .. } => "payload",
-            SK::Exthdr => "exthdr",
+            SK::Exthdr { .. } => "exthdr",
             SK::Notrack => "notrack",
             SK::FlowOffload(_) => "flow_offload",
             SK::Objref { .. } => "objref",

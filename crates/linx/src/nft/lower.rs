@@ -4,11 +4,11 @@
 
 use crate::netfilter::expr::{
     Bitwise, BitwiseOp, Byteorder, ByteorderOp, Cmp, CmpOp, Connlimit, Counter, Ct, CtDir, CtKey,
-    CtSet, Data, Dup, Dynset, DynsetOp, Expr, Fib, FibResult, FlowOffload, Fwd, Hash, HashKind,
-    Immediate, ImmediateData, Limit, LimitKind, Log, Lookup, Masq, Meta, MetaKey, MetaSet, Nat,
-    NatKind, Numgen, NumgenKind, Objref, ObjrefTarget, Osf, Payload, PayloadBase, PayloadWrite,
-    Queue, Quota, Range, RangeOp, Redir, Reg, Reject, RejectKind, Rt, RtKey, Socket, SocketKey,
-    Synproxy, Tproxy, Verdict, Xfrm,
+    CtSet, Data, Dup, Dynset, DynsetOp, Expr, Exthdr, ExthdrOp, ExthdrStrip, ExthdrWrite, Fib,
+    FibResult, FlowOffload, Fwd, Hash, HashKind, Immediate, ImmediateData, Last, Limit, LimitKind,
+    Log, Lookup, Masq, Meta, MetaKey, MetaSet, Nat, NatKind, Numgen, NumgenKind, Objref,
+    ObjrefTarget, Osf, Payload, PayloadBase, PayloadWrite, Queue, Quota, Range, RangeOp, Redir,
+    Reg, Reject, RejectKind, Rt, RtKey, Socket, SocketKey, Synproxy, Tproxy, Verdict, Xfrm,
 };
 use crate::netfilter::obj::ObjectType;
 use crate::netfilter::set::{RawData, RawElement};
@@ -274,8 +274,23 @@ pub(crate) fn stateful(s: &St) -> R<Expr> {
             count: *count,
             flags: *flags,
         }),
+        SK::Last { used, set } => Expr::Last(Last {
+            msecs: Some(*used),
+            set: Some(*set),
+        }),
         _ => return err(s.span, "statement must be stateful"),
     })
+}
+
+/// `NFT_EXTHDR_OP_*` as the codec spells it.
+fn exthdr_op(op: u32) -> ExthdrOp {
+    match op {
+        0 => ExthdrOp::Ipv6,
+        1 => ExthdrOp::TcpOpt,
+        2 => ExthdrOp::Ipv4,
+        3 => ExthdrOp::Sctp,
+        n => ExthdrOp::Other(n),
+    }
 }
 
 /// Linearizes the statements of one rule.
@@ -395,7 +410,20 @@ impl Lin<'_> {
                     len: e.len.div_ceil(8),
                 }));
             }
-            K::Exthdr => return err(e.span, "unsupported: extension headers"),
+            K::Exthdr {
+                op,
+                raw_type,
+                offset,
+                flags,
+                ..
+            } => self.out.push(Expr::Exthdr(Exthdr {
+                dreg: kreg(dreg),
+                kind: *raw_type,
+                offset: offset / 8,
+                len: e.len.div_ceil(8),
+                flags: Some(*flags),
+                op: Some(exthdr_op(*op)),
+            })),
             K::Meta { key, .. } => self.out.push(Expr::Meta(Meta {
                 key: MetaKey::from_number(*key),
                 dreg: kreg(dreg),
@@ -701,7 +729,11 @@ impl Lin<'_> {
                 self.out.push(x);
                 Ok(())
             }
-            SK::Last => err(s.span, "unsupported: last"),
+            SK::Last { .. } => {
+                let x = stateful(s)?;
+                self.out.push(x);
+                Ok(())
+            }
             SK::Payload { expr, val } => {
                 let sreg = self.get_register(Some(val));
                 self.expr(val, sreg)?;
@@ -740,7 +772,29 @@ impl Lin<'_> {
                 self.out.push(Expr::PayloadWrite(w));
                 Ok(())
             }
-            SK::Exthdr => err(s.span, "unsupported: tcp option statements"),
+            SK::Exthdr { expr, val } => {
+                let sreg = self.get_register(Some(val));
+                self.expr(val, sreg)?;
+                self.release_register(Some(val));
+                let K::Exthdr {
+                    op,
+                    raw_type,
+                    offset,
+                    ..
+                } = expr.k
+                else {
+                    return err(s.span, "exthdr statement without exthdr");
+                };
+                self.out.push(Expr::ExthdrWrite(ExthdrWrite {
+                    sreg: kreg(sreg),
+                    kind: raw_type,
+                    offset: offset / 8,
+                    len: expr.len.div_ceil(8),
+                    op: Some(exthdr_op(op)),
+                    flags: None,
+                }));
+                Ok(())
+            }
             SK::Meta { key, expr } => {
                 let sreg = self.get_register(Some(expr));
                 self.expr(expr, sreg)?;
@@ -1021,7 +1075,16 @@ impl Lin<'_> {
                 }));
                 Ok(())
             }
-            SK::Optstrip(_) => err(s.span, "unsupported: reset tcp option"),
+            SK::Optstrip(e) => {
+                let K::Exthdr { op, raw_type, .. } = e.k else {
+                    return err(s.span, "reset without a tcp option");
+                };
+                self.out.push(Expr::ExthdrStrip(ExthdrStrip {
+                    kind: raw_type,
+                    op: Some(exthdr_op(op)),
+                }));
+                Ok(())
+            }
         }
     }
 

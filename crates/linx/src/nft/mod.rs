@@ -76,12 +76,17 @@ pub struct LoadOptions {
     pub include_dirs: Vec<PathBuf>,
     /// Predefined variables (`NAME`, `VALUE`).
     pub defines: Vec<(String, String)>,
+    /// Accept constructs newer than the pinned nftables 1.0.6 (`last`, `destroy`, the
+    /// `persist` table flag; [`syntax::ParseOptions::extensions`]). Off by default: linx
+    /// then accepts exactly what nft 1.0.6 accepts.
+    pub extensions: bool,
 }
 
 impl LoadOptions {
     fn syntax(&self) -> linx_nft_syntax::Options {
         let mut o = linx_nft_syntax::Options::with_include_dirs(&self.include_dirs);
         o.defines = self.defines.clone();
+        o.parse.extensions = self.extensions;
         o
     }
 }

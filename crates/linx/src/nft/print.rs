@@ -497,8 +497,38 @@ fn nft_interval_order(set: &Set) -> Option<Set> {
     Some(s)
 }
 
-/// The elements of a set in `{ … }` syntax.
+/// The elements of a set in `{ … }` syntax, on one line.
 pub(crate) fn fmt_elements(set: &Set, opts: &PrintOptions) -> String {
+    format!("{{ {} }}", elements_text(set, opts).join(", "))
+}
+
+/// The elements of a named set as its `elements = { … }` line breaks them
+/// (`calculate_delim`): five integer-like values per line, two addresses (or ct states,
+/// statuses, packet types), one of anything else.
+fn fmt_elements_named(set: &Set, opts: &PrintOptions) -> String {
+    let per_line = match set.key.type_id {
+        TYPE_NFPROTO | TYPE_INTEGER | TYPE_ARPOP | TYPE_INET_PROTOCOL | TYPE_INET_SERVICE
+        | TYPE_TCP_FLAG | TYPE_DCCP_PKTTYPE | TYPE_MARK | TYPE_IFINDEX | TYPE_CLASSID
+        | TYPE_UID | TYPE_GID | TYPE_CT_DIR => 5,
+        TYPE_IPADDR | TYPE_CT_STATE | TYPE_CT_STATUS | TYPE_PKTTYPE => 2,
+        _ => 1,
+    };
+    let mut out = String::from("{ ");
+    for (n, e) in elements_text(set, opts).iter().enumerate() {
+        if n > 0 {
+            out.push_str(if n % per_line == 0 {
+                ",\n\t\t\t     "
+            } else {
+                ", "
+            });
+        }
+        out.push_str(e);
+    }
+    out.push_str(" }");
+    out
+}
+
+fn elements_text(set: &Set, opts: &PrintOptions) -> Vec<String> {
     let fixed = nft_interval_order(set);
     let set = fixed.as_ref().unwrap_or(set);
     let kty: Vec<u32> = set.key.fields.iter().map(|f| f.ty.0).collect();
@@ -572,7 +602,7 @@ pub(crate) fn fmt_elements(set: &Set, opts: &PrintOptions) -> String {
         }
         items.push(s);
     }
-    format!("{{ {} }}", items.join(", "))
+    items
 }
 
 fn type_name(ty: u32) -> String {
@@ -639,6 +669,35 @@ fn typeof_text(nest: Option<&[u8]>) -> Option<String> {
             };
             Some(format!("ct {dir}{}", c.token))
         }
+        // exthdr: template index, header id or option/chunk type, operation
+        8 => super::exthdr::typeof_text(&data),
+        // osf (no userdata of its own)
+        11 => Some("osf name".to_string()),
+        // xfrm: key, spnum, direction
+        27 => {
+            let key = udata_u32(&data, 0)?;
+            let spnum = udata_u32(&data, 1)?;
+            let dir = if udata_u32(&data, 2)? == 0 {
+                "in"
+            } else {
+                "out"
+            };
+            let sp = if spnum != 0 {
+                format!(" spnum {spnum}")
+            } else {
+                String::new()
+            };
+            let k = match key {
+                1 => "ip daddr",
+                2 => "ip6 daddr",
+                3 => "ip saddr",
+                4 => "ip6 saddr",
+                5 => "reqid",
+                6 => "spi",
+                _ => return None,
+            };
+            Some(format!("ipsec {dir}{sp} {k}"))
+        }
         13 => {
             let parts = data
                 .iter()
@@ -675,14 +734,6 @@ pub(crate) fn print_set(
     } else {
         type_name(set.key.type_id)
     };
-    if key == "integer" || key == "string" {
-        lossy.push(format!(
-            "table {} {} set {}: key type needs typeof",
-            t.family.name(),
-            t.name,
-            set.name
-        ));
-    }
     let data = match &set.data {
         None => String::new(),
         Some(SetData::Verdict { .. }) => " : verdict".into(),
@@ -729,6 +780,14 @@ pub(crate) fn print_set(
                 _ => Some(format!("{k}{data}")),
             }
         });
+    if typed.is_none() && (key == "integer" || key == "string") {
+        lossy.push(format!(
+            "table {} {} set {}: key type needs typeof",
+            t.family.name(),
+            t.name,
+            set.name
+        ));
+    }
     match typed {
         Some(t) => {
             let _ = writeln!(b, "\t\ttypeof {t}");
@@ -771,17 +830,29 @@ pub(crate) fn print_set(
     if set.userdata.get_u32(2).unwrap_or(0) != 0 {
         b.push_str("\t\tauto-merge\n");
     }
-    for x in &set.exprs {
-        if let Some(s) = fmt_stateful(x) {
-            let _ = writeln!(b, "\t\t{s}");
-        }
+    // The set's statement templates, stateless and on one line (`set_print_declaration`).
+    let templates: Vec<String> = set
+        .exprs
+        .iter()
+        .filter_map(|x| match x {
+            Expr::Counter(_) => Some("counter".to_string()),
+            Expr::Last(_) => Some("last".to_string()),
+            Expr::Quota(q) => fmt_stateful(&Expr::Quota(crate::netfilter::expr::Quota {
+                consumed: 0,
+                ..*q
+            })),
+            other => fmt_stateful(other),
+        })
+        .collect();
+    if !templates.is_empty() {
+        let _ = writeln!(b, "\t\t{}", templates.join(" "));
     }
     if let Some(c) = set.userdata.get(7) {
         let c: Vec<u8> = c.iter().copied().take_while(|x| *x != 0).collect();
         let _ = writeln!(b, "\t\tcomment {}", quote(&String::from_utf8_lossy(&c)));
     }
     if !set.elements.is_empty() {
-        let _ = writeln!(b, "\t\telements = {}", fmt_elements(set, opts));
+        let _ = writeln!(b, "\t\telements = {}", fmt_elements_named(set, opts));
     }
     b.push_str("\t}\n");
     b
@@ -860,6 +931,11 @@ fn fmt_stateful(x: &Expr) -> Option<String> {
             if c.flags & 1 != 0 { "over " } else { "" },
             c.count
         ),
+        // nftables ≥ 1.0.7's `last_stmt_print`.
+        Expr::Last(l) => match (l.set, l.msecs) {
+            (Some(1), Some(ms)) => format!("last used {}", fmt_time(ms)),
+            _ => "last used never".to_string(),
+        },
         _ => return None,
     })
 }
@@ -1053,6 +1129,23 @@ enum X {
         set: String,
     },
     Concat(Vec<X>),
+    /// An `exthdr` load (offset and length in bits).
+    Exthdr {
+        op: u32,
+        kind: u8,
+        off: u32,
+        len: u32,
+        flags: u32,
+    },
+    Osf {
+        ttl: u8,
+        flags: u32,
+    },
+    Xfrm {
+        key: u32,
+        dir: u8,
+        spnum: u32,
+    },
 }
 
 /// A named selector: its text and value type.
@@ -1460,6 +1553,26 @@ impl<'a> Dec<'a> {
                 n
             }
             X::Mask { x, mask, xor } => {
+                if let X::Exthdr {
+                    op,
+                    kind,
+                    off,
+                    len,
+                    flags: 0,
+                } = **x
+                    && xor.iter().all(|b| *b == 0)
+                    && mask.len() as u32 * 8 == len
+                    && let Some((n, shift)) = super::exthdr::name_bits(op, kind, off, len, be(mask))
+                {
+                    return Named {
+                        text: n.text,
+                        ty: n.dtype,
+                        bo: Bo::Big,
+                        len: n.len,
+                        prefix_of: None,
+                        shift,
+                    };
+                }
                 if let X::Payload { base, off, len } = **x
                     && self.name_payload(base, off, len).is_none()
                     && xor.iter().all(|b| *b == 0)
@@ -1487,6 +1600,53 @@ impl<'a> Dec<'a> {
                     text: format!("{} {} {n}", inner.text, if *left { "<<" } else { ">>" }),
                     ..inner
                 }
+            }
+            X::Exthdr {
+                op,
+                kind,
+                off,
+                len,
+                flags,
+            } => match super::exthdr::name(*op, *kind, *off, *len, *flags) {
+                Some(n) => plain(n.text, n.dtype, Bo::Big, n.len),
+                // No nft syntax (an unknown field of an IPv6 header, IPv4 option or SCTP
+                // chunk): this text does not parse, so verification reports the rule lossy.
+                None => plain(
+                    format!("@exthdr,{op},{kind},{off},{len}"),
+                    TYPE_INTEGER,
+                    Bo::Big,
+                    *len,
+                ),
+            },
+            X::Osf { ttl, flags } => {
+                let t = match ttl {
+                    1 => "ttl loose ",
+                    2 => "ttl skip ",
+                    _ => "",
+                };
+                let k = if flags & 1 != 0 { "version" } else { "name" };
+                plain(format!("osf {t}{k}"), TYPE_STRING, Bo::Host, 128)
+            }
+            X::Xfrm { key, dir, spnum } => {
+                let d = if *dir == 0 { "in" } else { "out" };
+                let sp = if *spnum != 0 {
+                    format!(" spnum {spnum}")
+                } else {
+                    String::new()
+                };
+                let (k, ty, bo, len) = match key {
+                    1 => ("ip daddr", TYPE_IPADDR, Bo::Big, 32),
+                    2 => ("ip6 daddr", TYPE_IP6ADDR, Bo::Big, 128),
+                    3 => ("ip saddr", TYPE_IPADDR, Bo::Big, 32),
+                    4 => ("ip6 saddr", TYPE_IP6ADDR, Bo::Big, 128),
+                    5 => ("reqid", TYPE_INTEGER, Bo::Host, 32),
+                    6 => ("spi", TYPE_INTEGER, Bo::Big, 32),
+                    _ => {
+                        self.fail(format!("xfrm key {key}"));
+                        ("spi", TYPE_INTEGER, Bo::Big, 32)
+                    }
+                };
+                plain(format!("ipsec {d}{sp} {k}"), ty, bo, len)
             }
             X::MapGet { key, set } => {
                 let k = self.name(key);
@@ -1851,6 +2011,69 @@ impl<'a> Dec<'a> {
                 self.set_reg(c.dreg, X::Ct { key: k, dir }, len);
             }
             Expr::Rt(r) => self.set_reg(r.dreg, X::Rt(r.key.number()), 4),
+            Expr::Exthdr(x) => self.set_reg(
+                x.dreg,
+                X::Exthdr {
+                    op: x.op.map(|o| o.number()).unwrap_or(0),
+                    kind: x.kind,
+                    off: x.offset * 8,
+                    len: x.len * 8,
+                    flags: x.flags.unwrap_or(0),
+                },
+                x.len,
+            ),
+            Expr::Osf(o) => self.set_reg(
+                o.dreg,
+                X::Osf {
+                    ttl: o.ttl.unwrap_or(0),
+                    flags: o.flags.unwrap_or(0),
+                },
+                16,
+            ),
+            Expr::Xfrm(x) => self.set_reg(
+                x.dreg,
+                X::Xfrm {
+                    key: x.key,
+                    dir: x.dir,
+                    spnum: x.spnum,
+                },
+                if matches!(x.key, 2 | 4) { 16 } else { 4 },
+            ),
+            Expr::ExthdrWrite(w) => {
+                let op = w.op.map(|o| o.number()).unwrap_or(0);
+                let x = self.reg(w.sreg);
+                match super::exthdr::name(op, w.kind, w.offset * 8, w.len * 8, 0) {
+                    Some(n) => {
+                        let nm = Named {
+                            text: String::new(),
+                            ty: n.dtype,
+                            bo: Bo::Big,
+                            len: n.len,
+                            prefix_of: None,
+                            shift: 0,
+                        };
+                        let v = self.value_of(&x, &nm);
+                        self.push(format!("{} set {v}", n.text));
+                    }
+                    None => {
+                        self.fail("exthdr write of a field without nft syntax");
+                        self.push("# exthdr write".into());
+                    }
+                }
+            }
+            Expr::ExthdrStrip(x) => {
+                let op = x.op.map(|o| o.number()).unwrap_or(0);
+                match super::exthdr::name(op, x.kind, 0, 8, super::exthdr::F_PRESENT) {
+                    Some(n) if op == super::exthdr::OP_TCPOPT => {
+                        self.push(format!("reset {}", n.text));
+                    }
+                    _ => {
+                        self.fail("exthdr reset of something other than a tcp option");
+                        self.push("# exthdr reset".into());
+                    }
+                }
+            }
+
             Expr::Socket(s) => self.set_reg(
                 s.dreg,
                 X::Socket {
@@ -2002,7 +2225,11 @@ impl<'a> Dec<'a> {
                     }
                 }
             }
-            Expr::Counter(_) | Expr::Limit(_) | Expr::Quota(_) | Expr::Connlimit(_) => {
+            Expr::Counter(_)
+            | Expr::Limit(_)
+            | Expr::Quota(_)
+            | Expr::Connlimit(_)
+            | Expr::Last(_) => {
                 if let Some(s) = fmt_stateful(e) {
                     self.push(s);
                 }
@@ -2609,6 +2836,9 @@ pub(crate) fn print_rule(
     };
     let mut whole = Vec::new();
     let mut last_only = Vec::new();
+    // Runs whose last match is explicit and the others implicit (`ip6 nexthdr tcp frag id 1`:
+    // the `meta nfproto` an IPv6 header match needs is generated again).
+    let mut keep_last = Vec::new();
     for (i, it) in d.items.iter().enumerate() {
         let end = run_end(i);
         let followed = it.dep.is_some() && end < d.items.len();
@@ -2618,6 +2848,9 @@ pub(crate) fn print_rule(
         if !(followed && end == i + 1) {
             last_only.push(it.text.clone());
         }
+        if !(followed && end > i + 1) {
+            keep_last.push(it.text.clone());
+        }
     }
     let render = |v: &[String]| {
         let mut s = v.join(" ");
@@ -2625,7 +2858,7 @@ pub(crate) fn print_rule(
         s.trim().to_string()
     };
     let mut cands: Vec<String> = Vec::new();
-    for v in [&whole, &last_only, &explicit] {
+    for v in [&whole, &keep_last, &last_only, &explicit] {
         let r = render(v);
         if !cands.contains(&r) {
             cands.push(r);
@@ -2734,8 +2967,16 @@ fn verify(
     opts: &PrintOptions,
 ) -> Result<(), String> {
     let src = format!("add rule {} {} {} {text}\n", t.family.name(), t.name, chain);
-    let loaded = super::load_str("rule.nft", &src, &super::LoadOptions::default())
-        .map_err(|e| e.to_string())?;
+    // A `last` expression can only have come from a newer nft (or linx with extensions).
+    let opts_load = super::LoadOptions {
+        extensions: r.exprs.iter().any(|e| match e {
+            Expr::Last(_) => true,
+            Expr::Dynset(d) => d.exprs.iter().any(|x| matches!(x, Expr::Last(_))),
+            _ => false,
+        }),
+        ..Default::default()
+    };
+    let loaded = super::load_str("rule.nft", &src, &opts_load).map_err(|e| e.to_string())?;
     let ifr = MapResolver(&opts.ifnames);
     let env = super::CompileEnv::new(&ifr).with_kernel(rs);
     let p = super::compile(&loaded, &env).map_err(|e| e.to_string())?;

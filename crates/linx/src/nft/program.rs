@@ -1812,7 +1812,7 @@ fn has_udata(e: &E) -> bool {
             | K::Hash { .. }
             | K::Osf { .. }
             | K::Xfrm { .. }
-            | K::Exthdr
+            | K::Exthdr { .. }
     )
 }
 
@@ -1873,6 +1873,13 @@ fn build_udata(e: &E, b: &mut Vec<u8>) -> bool {
             tlv(b, 1, &flags.to_ne_bytes());
         }
         K::Rt { key } => tlv(b, 0, &key.to_ne_bytes()),
+        K::Exthdr { .. } => super::exthdr::build_udata(e, &mut |t, v| tlv(b, t, v)),
+        K::Osf { .. } => {}
+        K::Xfrm { key, dir, spnum } => {
+            tlv(b, 0, &key.to_ne_bytes());
+            tlv(b, 1, &spnum.to_ne_bytes());
+            tlv(b, 2, &u32::from(*dir).to_ne_bytes());
+        }
         K::Socket { key, .. } => tlv(b, 0, &key.to_ne_bytes()),
         K::Numgen {
             kind,
@@ -1984,8 +1991,15 @@ fn concat_key(mut parts: Vec<E>, span: Span) -> R<E> {
     let mut ntype = 0;
     let mut size = 0;
     let mut field_len = Vec::new();
-    for p in &parts {
-        if p.dt.size == 0 {
+    for p in &mut parts {
+        if matches!(p.k, K::Payload { .. }) && p.dt.ty == TYPE_INTEGER {
+            p.dt = Dt {
+                ty: TYPE_INTEGER,
+                size: p.len,
+                bo: p.bo,
+            };
+        }
+        if p.dt.size == 0 && p.len == 0 {
             return err(
                 p.span,
                 format!(

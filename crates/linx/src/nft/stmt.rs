@@ -445,12 +445,16 @@ pub(crate) fn from_ast_stmt(s: &ast::Stmt) -> R<St> {
         },
         StmtKind::PayloadSet { target, value } => {
             let t = from_ast(target)?;
-            if !matches!(t.k, K::Payload { .. }) {
-                return unsupported(target.span, "setting this field (tcp options, exthdr)");
-            }
-            SK::Payload {
-                expr: t,
-                val: from_ast(value)?,
+            match t.k {
+                K::Payload { .. } => SK::Payload {
+                    expr: t,
+                    val: from_ast(value)?,
+                },
+                K::Exthdr { .. } => SK::Exthdr {
+                    expr: t,
+                    val: from_ast(value)?,
+                },
+                _ => return err(target.span, "this field cannot be set"),
             }
         }
         StmtKind::Notrack => SK::Notrack,
@@ -496,8 +500,17 @@ pub(crate) fn from_ast_stmt(s: &ast::Stmt) -> R<St> {
         }
         StmtKind::Meter(_) => return unsupported(span, "meter statements"),
         StmtKind::Chain { .. } => return unsupported(span, "anonymous chains"),
-        StmtKind::OptStrip { .. } => return unsupported(span, "reset tcp option"),
-        StmtKind::Last { .. } => return unsupported(span, "last (nftables 1.0.7)"),
+        StmtKind::OptStrip { option } => {
+            SK::Optstrip(super::exthdr::optstrip_from_ast(option, span)?)
+        }
+        StmtKind::Last { used } => match used {
+            None => SK::Last { used: 0, set: 0 },
+            Some(u) if u.text == "never" => SK::Last { used: 0, set: 0 },
+            Some(u) => SK::Last {
+                used: super::eval::time_ms(u)?,
+                set: 1,
+            },
+        },
     };
     Ok(St::new(k, span))
 }
@@ -618,7 +631,7 @@ impl Ev<'_> {
             | SK::Connlimit { .. }
             | SK::Notrack
             | SK::FlowOffload(_)
-            | SK::Last => Ok(()),
+            | SK::Last { .. } => Ok(()),
             SK::Expr(e) => {
                 self.ectx = Default::default();
                 self.expr(e)
@@ -649,7 +662,12 @@ impl Ev<'_> {
                 *val = v;
                 Ok(())
             }
-            SK::Exthdr => unsupported(span, "extension header statements"),
+            SK::Exthdr { expr, val } => {
+                // `stmt_evaluate_exthdr`: no dependency, the value in network byte order.
+                super::exthdr::evaluate_inner(self, expr)?;
+                let (dt, len) = (expr.dt, expr.len);
+                self.arg(span, dt, len, Bo::Big, val)
+            }
             SK::Meta { key, expr } => {
                 let Some(m) = proto::meta(*key) else {
                     return err(span, "unknown meta key");
@@ -833,7 +851,7 @@ impl Ev<'_> {
                 }
                 Ok(())
             }
-            SK::Optstrip(_) => unsupported(span, "reset tcp option"),
+            SK::Optstrip(e) => self.expr(e),
         }
     }
 

@@ -1074,7 +1074,12 @@ pub enum ExthdrOp {
 }
 
 impl ExthdrOp {
-    fn number(self) -> u32 {
+    /// The `NFT_EXTHDR_OP_*` number.
+    ///
+    /// ```
+    /// assert_eq!(linx::netfilter::expr::ExthdrOp::TcpOpt.number(), 1);
+    /// ```
+    pub fn number(self) -> u32 {
         match self {
             ExthdrOp::Ipv6 => 0,
             ExthdrOp::TcpOpt => 1,
@@ -1129,12 +1134,31 @@ impl Exthdr {
     }
 }
 
+/// The operation as `nft --debug=netlink` names it (empty for SCTP and unknown ones).
+fn op_text(op: Option<ExthdrOp>) -> &'static str {
+    match op.unwrap_or(ExthdrOp::Ipv6) {
+        ExthdrOp::TcpOpt => " tcpopt",
+        ExthdrOp::Ipv6 => " ipv6",
+        ExthdrOp::Ipv4 => " ipv4",
+        _ => "",
+    }
+}
+
 impl fmt::Display for Exthdr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "exthdr load {}b @ {} + {} => {}",
-            self.len, self.kind, self.offset, self.dreg
+            "exthdr load{} {}b @ {} + {}{} => {}",
+            op_text(self.op),
+            self.len,
+            self.kind,
+            self.offset,
+            if self.flags.unwrap_or(0) & 1 != 0 {
+                " present"
+            } else {
+                ""
+            },
+            self.dreg
         )
     }
 }
@@ -1176,9 +1200,47 @@ impl fmt::Display for ExthdrWrite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "exthdr write {} => {}b @ {} + {}",
-            self.sreg, self.len, self.kind, self.offset
+            "exthdr write{} {} => {}b @ {} + {}",
+            op_text(self.op),
+            self.sreg,
+            self.len,
+            self.kind,
+            self.offset
         )
+    }
+}
+
+/// `exthdr` without a register: remove a TCP option from the packet (`reset tcp option`,
+/// kernel ≥ 5.18), overwriting it with NOPs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ExthdrStrip {
+    /// Option kind.
+    pub kind: u8,
+    /// Header family (TCP options are the only one the kernel strips).
+    pub op: Option<ExthdrOp>,
+}
+
+impl ExthdrStrip {
+    pub(crate) fn encode(&self, w: &mut W) {
+        w.u8(NFTA_EXTHDR_TYPE, self.kind);
+        if let Some(op) = self.op {
+            w.be32(NFTA_EXTHDR_OP, op.number());
+        }
+    }
+}
+
+impl fmt::Display for ExthdrStrip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.op {
+            Some(ExthdrOp::TcpOpt) => write!(f, "exthdr reset tcpopt {}", self.kind),
+            op => write!(
+                f,
+                "exthdr op {} len 0 type {} offset 0",
+                op.map(ExthdrOp::number).unwrap_or(0),
+                self.kind
+            ),
+        }
     }
 }
 
@@ -1198,13 +1260,22 @@ pub(super) fn decode_exthdr(d: &[u8]) -> Option<Expr> {
     )?;
     let kind = t.u8(NFTA_EXTHDR_TYPE)??;
     let offset = t.be32(NFTA_EXTHDR_OFFSET)?.unwrap_or(0);
-    let len = t.req32(NFTA_EXTHDR_LEN)?;
     let flags = t.be32(NFTA_EXTHDR_FLAGS)?;
     let op = t.be32(NFTA_EXTHDR_OP)?.map(ExthdrOp::from_number);
+    let (dreg, sreg) = (t.be32(NFTA_EXTHDR_DREG)?, t.be32(NFTA_EXTHDR_SREG)?);
+    if dreg.is_none() && sreg.is_none() {
+        // A strip: the kernel dumps offset, length and flags as 0.
+        let len = t.be32(NFTA_EXTHDR_LEN)?.unwrap_or(0);
+        if offset != 0 || len != 0 || flags.unwrap_or(0) != 0 {
+            return None;
+        }
+        return Some(Expr::ExthdrStrip(ExthdrStrip { kind, op }));
+    }
+    let len = t.req32(NFTA_EXTHDR_LEN)?;
     if !t.has(NFTA_EXTHDR_OFFSET) {
         return None;
     }
-    match (t.be32(NFTA_EXTHDR_DREG)?, t.be32(NFTA_EXTHDR_SREG)?) {
+    match (dreg, sreg) {
         (Some(r), None) => Some(Expr::Exthdr(Exthdr {
             dreg: reg(r),
             kind,

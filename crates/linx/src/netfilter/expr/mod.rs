@@ -40,9 +40,9 @@ pub use action::{
 };
 pub use load::{
     Bitwise, BitwiseOp, Byteorder, ByteorderOp, Cmp, CmpOp, Ct, CtDir, CtKey, CtSet, Exthdr,
-    ExthdrOp, ExthdrWrite, Fib, FibResult, Hash, HashKind, Immediate, ImmediateData, Inner, Meta,
-    MetaKey, MetaSet, Numgen, NumgenKind, Osf, Payload, PayloadBase, PayloadWrite, Range, RangeOp,
-    Rt, RtKey, Socket, SocketKey, Tunnel, Xfrm, fib_flags,
+    ExthdrOp, ExthdrStrip, ExthdrWrite, Fib, FibResult, Hash, HashKind, Immediate, ImmediateData,
+    Inner, Meta, MetaKey, MetaSet, Numgen, NumgenKind, Osf, Payload, PayloadBase, PayloadWrite,
+    Range, RangeOp, Rt, RtKey, Socket, SocketKey, Tunnel, Xfrm, fib_flags,
 };
 pub use setops::{Dynset, DynsetOp, FlowOffload, Lookup, Objref, ObjrefTarget};
 pub use stateful::{Connlimit, Counter, Last, Limit, LimitKind, Quota, TimeUnit};
@@ -410,6 +410,8 @@ pub enum Expr {
     Exthdr(Exthdr),
     /// Write a TCP option field (`exthdr` with a source register).
     ExthdrWrite(ExthdrWrite),
+    /// Remove a TCP option (`exthdr` with neither register).
+    ExthdrStrip(ExthdrStrip),
     /// Number generator (`numgen`).
     Numgen(Numgen),
     /// Jenkins or symmetric hash (`hash`).
@@ -506,7 +508,7 @@ impl Expr {
             Expr::Notrack => "notrack",
             Expr::Objref(_) => "objref",
             Expr::Fib(_) => "fib",
-            Expr::Exthdr(_) | Expr::ExthdrWrite(_) => "exthdr",
+            Expr::Exthdr(_) | Expr::ExthdrWrite(_) | Expr::ExthdrStrip(_) => "exthdr",
             Expr::Numgen(_) => "numgen",
             Expr::Hash(_) => "hash",
             Expr::Socket(_) => "socket",
@@ -581,6 +583,7 @@ impl Expr {
             Expr::Fib(e) => e.encode(w),
             Expr::Exthdr(e) => e.encode(w),
             Expr::ExthdrWrite(e) => e.encode(w),
+            Expr::ExthdrStrip(e) => e.encode(w),
             Expr::Numgen(e) => e.encode(w),
             Expr::Hash(e) => e.encode(w),
             Expr::Socket(e) => e.encode(w),
@@ -861,6 +864,7 @@ impl fmt::Display for Expr {
             Expr::Fib(e) => e.fmt(f),
             Expr::Exthdr(e) => e.fmt(f),
             Expr::ExthdrWrite(e) => e.fmt(f),
+            Expr::ExthdrStrip(e) => e.fmt(f),
             Expr::Numgen(e) => e.fmt(f),
             Expr::Hash(e) => e.fmt(f),
             Expr::Socket(e) => e.fmt(f),
