@@ -1,5 +1,6 @@
 //! `linx nft …`: the nft language front end (NFT-30..32) — `apply` (≡ `nft -f`), `check`
-//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list ruleset`), `fmt` — plus `monitor`.
+//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list …`; with `--json` ≡ `nft -j list …`), `fmt` —
+//! plus `monitor`.
 //!
 //! Exit codes: 0 success; 1 kernel rejection (nothing applied) or, for `diff`, differences;
 //! 2 syntax or semantic errors (located diagnostics on stderr); 3 `show --strict` with lossy
@@ -225,7 +226,12 @@ impl Listing {
         })
     }
 
-    fn text(&self, rs: &Ruleset, full: &Ruleset, opts: &PrintOptions) -> linx::Result<nft::Printed> {
+    fn text(
+        &self,
+        rs: &Ruleset,
+        full: &Ruleset,
+        opts: &PrintOptions,
+    ) -> linx::Result<nft::Printed> {
         Ok(match self {
             Listing::Tables => nft::Printed {
                 text: rs

@@ -595,7 +595,9 @@ fn nft_31_show_json_listings_match_nft() {
     assert_eq!(text(&["nft", "show", "tables"]), "table inet gateway\n");
     let chain = text(&["nft", "show", "chain", "inet", "gateway", "lan_in"]);
     assert!(
-        chain.starts_with("table inet gateway {\n\tchain lan_in {\n\t\tip saddr . tcp dport @lan_admin accept\n"),
+        chain.starts_with(
+            "table inet gateway {\n\tchain lan_in {\n\t\tip saddr . tcp dport @lan_admin accept\n"
+        ),
         "{chain}"
     );
     assert_eq!(

@@ -113,13 +113,7 @@ pub fn table_json(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
         }
     }
     for f in &t.flowtables {
-        let mut m = Map::new();
-        m.insert("family".into(), t.family.name().into());
-        m.insert("name".into(), f.name.clone().into());
-        m.insert("table".into(), t.name.clone().into());
-        if let Some(h) = f.handle {
-            m.insert("handle".into(), h.into());
-        }
+        let mut m = object_head(t, &f.name, f.handle);
         m.insert("hook".into(), "ingress".into());
         m.insert("prio".into(), f.priority.into());
         m.insert("dev".into(), one_or_many(f.devices.iter().cloned()));
@@ -153,6 +147,18 @@ pub fn set_json(t: &Table, s: &Set, opts: &PrintOptions) -> JsonPrinted {
     }
 }
 
+/// The fields naming an object of table `t`: family, table, name and handle.
+fn object_head(t: &Table, name: &str, handle: Option<u64>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("family".into(), t.family.name().into());
+    m.insert("table".into(), t.name.clone().into());
+    m.insert("name".into(), name.into());
+    if let Some(h) = handle {
+        m.insert("handle".into(), h.into());
+    }
+    m
+}
+
 fn table_object(t: &Table) -> Value {
     let mut m = Map::new();
     m.insert("family".into(), t.family.name().into());
@@ -177,13 +183,7 @@ fn table_object(t: &Table) -> Value {
 }
 
 fn chain_object(t: &Table, c: &Chain) -> Value {
-    let mut m = Map::new();
-    m.insert("family".into(), t.family.name().into());
-    m.insert("table".into(), t.name.clone().into());
-    m.insert("name".into(), c.name.clone().into());
-    if let Some(h) = c.handle {
-        m.insert("handle".into(), h.into());
-    }
+    let mut m = object_head(t, &c.name, c.handle);
     if let Some(cm) = c.userdata.comment() {
         m.insert("comment".into(), cm.into());
     }
@@ -218,12 +218,10 @@ fn rules_json(t: &Table, c: &Chain, rs: &Ruleset, opts: &PrintOptions) -> JsonPr
             Ok(text) => (text, None),
             Err((text, why)) => (text, Some(why)),
         };
-        let mut m = Map::new();
-        m.insert("family".into(), t.family.name().into());
-        m.insert("table".into(), t.name.clone().into());
-        m.insert("chain".into(), c.name.clone().into());
-        if let Some(h) = r.handle {
-            m.insert("handle".into(), h.into());
+        let mut m = object_head(t, &c.name, r.handle);
+        // A rule names its chain.
+        if let Some(chain) = m.remove("name") {
+            m.insert("chain".into(), chain);
         }
         let parsed = parse_rule(t, &c.name, &text);
         if let Ok(rule) = &parsed
@@ -296,10 +294,7 @@ fn parse_elements(t: &Table, set: &str, text: &str) -> Result<Vec<ast::SetElem>,
 
 fn set_object(t: &Table, s: &Set, opts: &PrintOptions) -> (Value, Vec<String>) {
     let mut lossy = Vec::new();
-    let mut m = Map::new();
-    m.insert("family".into(), t.family.name().into());
-    m.insert("name".into(), s.name.clone().into());
-    m.insert("table".into(), t.name.clone().into());
+    let mut m = object_head(t, &s.name, s.handle);
     let key_types: Vec<String> = if s.key.fields.len() > 1 {
         s.key
             .fields
@@ -310,9 +305,6 @@ fn set_object(t: &Table, s: &Set, opts: &PrintOptions) -> (Value, Vec<String>) {
         vec![print::type_name(s.key.type_id)]
     };
     m.insert("type".into(), one_or_many(key_types));
-    if let Some(h) = s.handle {
-        m.insert("handle".into(), h.into());
-    }
     match &s.data {
         None => {}
         Some(SetData::Verdict { .. }) => {
@@ -359,7 +351,10 @@ fn set_object(t: &Table, s: &Set, opts: &PrintOptions) -> (Value, Vec<String>) {
     }
     if let Some(c) = s.userdata.get(7) {
         let c: Vec<u8> = c.iter().copied().take_while(|x| *x != 0).collect();
-        m.insert("comment".into(), String::from_utf8_lossy(&c).into_owned().into());
+        m.insert(
+            "comment".into(),
+            String::from_utf8_lossy(&c).into_owned().into(),
+        );
     }
     let located = format!("table {} {} set {}", t.family.name(), t.name, s.name);
     if !s.elements.is_empty() {
@@ -445,13 +440,7 @@ fn stateful_json(e: &KExpr) -> Option<Value> {
 }
 
 fn object_json(t: &Table, o: &Object) -> Result<Value, String> {
-    let mut m = Map::new();
-    m.insert("family".into(), t.family.name().into());
-    m.insert("name".into(), o.name.clone().into());
-    m.insert("table".into(), t.name.clone().into());
-    if let Some(h) = o.handle {
-        m.insert("handle".into(), h.into());
-    }
+    let mut m = object_head(t, &o.name, o.handle);
     if let Some(c) = o.userdata.comment() {
         m.insert("comment".into(), c.into());
     }
@@ -763,7 +752,7 @@ impl Writer {
             }
             ExprKind::List(items) => Value::Array(self.exprs(items)?),
             ExprKind::Verdict(v) => self.verdict(v)?,
-            other => return Err(format!("no JSON form for {}", expr_kind_name(other))),
+            other => return Err(format!("no JSON form for {}", print::debug_name(other))),
         })
     }
 
@@ -778,9 +767,7 @@ impl Writer {
             StmtKind::VerdictMap { key, map } => {
                 json!({"vmap": {"key": self.expr(key)?, "data": self.expr(map)?}})
             }
-            StmtKind::Counter {
-                name: Some(n), ..
-            } => json!({ "counter": self.expr(n)? }),
+            StmtKind::Counter { name: Some(n), .. } => json!({ "counter": self.expr(n)? }),
             StmtKind::Counter { packets, bytes, .. } => json!({"counter": {
                 "packets": packets.as_ref().map_or(Value::from(0), num),
                 "bytes": bytes.as_ref().map_or(Value::from(0), num),
@@ -789,13 +776,15 @@ impl Writer {
                 let inv = l.mode == Some(RateMode::Over);
                 let (rate, per, bytes) = match &l.rate {
                     Rate::Packets { count, per } => (count.value(), per, false),
-                    Rate::Bytes { amount, per } => {
-                        (amount.amount.value() * amount.multiplier(), per, true)
-                    }
+                    Rate::Bytes { amount, per } => (
+                        amount.amount.value().saturating_mul(amount.multiplier()),
+                        per,
+                        true,
+                    ),
                 };
                 let burst = match &l.burst {
                     Some(Burst::Packets(n)) => n.value(),
-                    Some(Burst::Bytes(b)) => b.amount.value() * b.multiplier(),
+                    Some(Burst::Bytes(b)) => b.amount.value().saturating_mul(b.multiplier()),
                     None if bytes => 0,
                     None => 5,
                 };
@@ -803,7 +792,12 @@ impl Writer {
             }
             StmtKind::LimitName(n) => json!({ "limit": self.expr(n)? }),
             StmtKind::Quota(q) => {
-                let (v, u) = byte_rate(q.amount.amount.value() * q.amount.multiplier());
+                let (v, u) = byte_rate(
+                    q.amount
+                        .amount
+                        .value()
+                        .saturating_mul(q.amount.multiplier()),
+                );
                 let mut m = Map::new();
                 m.insert("val".into(), v.into());
                 m.insert("val_unit".into(), u.into());
@@ -811,7 +805,7 @@ impl Writer {
                     m.insert("inv".into(), true.into());
                 }
                 if let Some(used) = &q.used {
-                    let (v, u) = byte_rate(used.amount.value() * used.multiplier());
+                    let (v, u) = byte_rate(used.amount.value().saturating_mul(used.multiplier()));
                     if v != 0 {
                         m.insert("used".into(), v.into());
                         m.insert("used_unit".into(), u.into());
@@ -1006,7 +1000,11 @@ impl Writer {
                     }
                 };
                 if !s.stmts.is_empty() {
-                    let v = s.stmts.iter().map(|x| self.stmt(x)).collect::<R<Vec<_>>>()?;
+                    let v = s
+                        .stmts
+                        .iter()
+                        .map(|x| self.stmt(x))
+                        .collect::<R<Vec<_>>>()?;
                     m.insert("stmt".into(), Value::Array(v));
                 }
                 json!({ kw: m })
@@ -1090,14 +1088,6 @@ fn nfproto(p: ast::NfProto) -> &'static str {
         ast::NfProto::Ip => "ip",
         _ => "ip6",
     }
-}
-
-fn expr_kind_name(k: &ExprKind) -> String {
-    let s = format!("{k:?}");
-    s.split(['(', ' ', '{'])
-        .next()
-        .unwrap_or("?")
-        .to_lowercase()
 }
 
 #[cfg(test)]

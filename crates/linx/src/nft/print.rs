@@ -1730,27 +1730,8 @@ impl<'a> Dec<'a> {
         let d = &data.0;
         // icmp type dependency of echo/mtu fields and the like are plain matches here.
         let n = self.name(&x);
-        // Flag test: (x & mask) != 0 on a bitmask type.
-        if op == CmpOp::Neq
-            && d.iter().all(|b| *b == 0)
-            && let X::Mask {
-                x: inner,
-                mask,
-                xor,
-            } = &x
-            && xor.iter().all(|b| *b == 0)
-        {
-            let ni = self.name(inner);
-            if Dt::of(ni.ty).is_bitmask() {
-                let v = import(mask, ni.bo);
-                if let Some(f) = fmt_flags(ni.ty, v, ",") {
-                    self.push(format!("{} {f}", ni.text));
-                    return;
-                }
-            }
-        }
-        // Flag comparison under a mask, as nft lists it: `(x & m) == 0` is `x ! m`,
-        // `(x & m) == v` is `x v / m` (`!=` alike).
+        // Flag tests and flag comparisons under a mask, as nft lists them: `(x & m) != 0` is
+        // `x m`, `(x & m) == 0` is `x ! m`, `(x & m) == v` is `x v / m` (`!=` alike).
         if matches!(op, CmpOp::Eq | CmpOp::Neq)
             && let X::Mask {
                 x: inner,
@@ -1765,8 +1746,9 @@ impl<'a> Dec<'a> {
                 let v = import(d, ni.bo) >> ni.shift;
                 let neg = if op == CmpOp::Neq { "!= " } else { "" };
                 let text = match (fmt_flags(ni.ty, m, ","), v) {
-                    (Some(mf), 0) if op == CmpOp::Eq => Some(format!("{} ! {mf}", ni.text)),
-                    (Some(mf), v) if v != 0 => {
+                    (Some(mf), 0) if op == CmpOp::Neq => Some(format!("{} {mf}", ni.text)),
+                    (Some(mf), 0) => Some(format!("{} ! {mf}", ni.text)),
+                    (Some(mf), v) => {
                         fmt_flags(ni.ty, v, ",").map(|vf| format!("{} {neg}{vf} / {mf}", ni.text))
                     }
                     _ => None,
@@ -2609,6 +2591,12 @@ fn hexs(d: &[u8]) -> String {
 }
 
 fn expr_name(e: &Expr) -> String {
+    debug_name(e)
+}
+
+/// The lower-cased variant name of a value's `Debug` form (`Lookup(…)` → `lookup`), for
+/// messages naming what could not be printed.
+pub(crate) fn debug_name(e: &impl std::fmt::Debug) -> String {
     let s = format!("{e:?}");
     s.split(['(', ' ', '{'])
         .next()
