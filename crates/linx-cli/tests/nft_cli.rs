@@ -404,11 +404,11 @@ fn nft_29_fmt_rust_reformats_macro_literals() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Every corpus file: the top level, `themes/` and `beyond/`.
+/// Every corpus file: the top level, `themes/` and `beyond/`, plus the JSON shapes of `json/`.
 fn whole_corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft");
     let mut v = fixtures();
-    for sub in ["themes", "beyond"] {
+    for sub in ["themes", "beyond", "json"] {
         let mut s: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
             .unwrap()
             .map(|e| e.unwrap().path())

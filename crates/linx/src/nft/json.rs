@@ -14,7 +14,7 @@ use linx_nft_syntax::ast::{
 };
 use serde_json::{Map, Value, json};
 
-use super::dtype::{Dt, TYPE_BITMASK, TYPE_IFINDEX};
+use super::dtype::{Dt, TYPE_BITMASK, TYPE_IFINDEX, TYPE_TIME};
 use super::print::{self, PrintOptions};
 use crate::netfilter::expr::{Expr as KExpr, LimitKind};
 use crate::netfilter::obj::{Object, ObjectData, ObjectType};
@@ -381,7 +381,15 @@ fn set_object(t: &Table, s: &Set, opts: &PrintOptions) -> (Value, Vec<String>) {
             Err(why) => lossy.push(format!("{located}: elements: {why}")),
         }
     }
-    let stmts: Vec<Value> = s.exprs.iter().filter_map(stateful_json).collect();
+    // A set's statements are templates: nft lists a counter's without its values.
+    let stmts: Vec<Value> = s
+        .exprs
+        .iter()
+        .filter_map(|e| match e {
+            KExpr::Counter(_) => Some(json!({"counter": null})),
+            other => stateful_json(other),
+        })
+        .collect();
     if !stmts.is_empty() {
         m.insert("stmt".into(), Value::Array(stmts));
     }
@@ -410,13 +418,7 @@ fn add_elem_field(v: &mut Value, field: &str, x: Value) {
 fn stateful_json(e: &KExpr) -> Option<Value> {
     Some(match e {
         KExpr::Counter(c) => json!({"counter": {"packets": c.packets, "bytes": c.bytes}}),
-        KExpr::Limit(l) => limit_value(
-            l.rate,
-            l.unit,
-            u64::from(l.burst),
-            l.kind == LimitKind::Bytes,
-            l.flags & 1 != 0,
-        ),
+        KExpr::Limit(l) => model_limit(l, true),
         KExpr::Quota(q) => {
             let (v, u) = byte_rate(q.bytes);
             let mut m = Map::new();
@@ -456,13 +458,7 @@ fn object_json(t: &Table, o: &Object) -> Result<Value, String> {
             m.insert("inv".into(), (q.flags & 1 != 0).into());
         }
         ObjectData::Limit(l) => {
-            let v = limit_value(
-                l.rate,
-                l.unit,
-                u64::from(l.burst),
-                l.kind == LimitKind::Bytes,
-                l.flags & 1 != 0,
-            );
+            let v = model_limit(l, false);
             if let Some(Value::Object(fields)) = v.get("limit") {
                 m.extend(fields.clone());
             }
@@ -533,9 +529,10 @@ fn object_json(t: &Table, o: &Object) -> Result<Value, String> {
     Ok(json!({ kind: m }))
 }
 
-/// A limit statement's object (`{"limit": {"rate", "burst", "per", …}}`): byte rates in the
-/// largest unit that divides them, `inv` only when set.
-fn limit_value(rate: u64, unit: u64, burst: u64, bytes: bool, inv: bool) -> Value {
+/// A limit's fields (`{"limit": {"rate", "burst", "per", …}}`): byte rates in the largest unit
+/// that divides them, `inv` only when set. A statement always lists its burst (with a unit for
+/// byte rates), a named limit object only a non-zero one.
+fn limit_value(rate: u64, unit: u64, burst: u64, bytes: bool, inv: bool, stmt: bool) -> Value {
     let mut m = Map::new();
     let per = match unit {
         60 => "minute",
@@ -544,28 +541,38 @@ fn limit_value(rate: u64, unit: u64, burst: u64, bytes: bool, inv: bool) -> Valu
         604800 => "week",
         _ => "second",
     };
+    let (rate, rate_unit) = if bytes { byte_rate(rate) } else { (rate, "") };
+    m.insert("rate".into(), rate.into());
+    m.insert("per".into(), per.into());
+    if inv {
+        m.insert("inv".into(), true.into());
+    }
     if bytes {
-        let (r, ru) = byte_rate(rate);
-        m.insert("rate".into(), r.into());
-        m.insert("per".into(), per.into());
-        if inv {
-            m.insert("inv".into(), true.into());
-        }
-        m.insert("rate_unit".into(), ru.into());
-        if burst != 0 {
+        m.insert("rate_unit".into(), rate_unit.into());
+    }
+    if stmt || burst != 0 {
+        if bytes {
             let (b, bu) = byte_rate(burst);
             m.insert("burst".into(), b.into());
             m.insert("burst_unit".into(), bu.into());
-        }
-    } else {
-        m.insert("rate".into(), rate.into());
-        m.insert("burst".into(), burst.into());
-        m.insert("per".into(), per.into());
-        if inv {
-            m.insert("inv".into(), true.into());
+        } else {
+            m.insert("burst".into(), burst.into());
         }
     }
     json!({ "limit": m })
+}
+
+/// A limit of the model (statement or named object) in JSON.
+fn model_limit(l: &crate::netfilter::expr::Limit, stmt: bool) -> Value {
+    let bytes = l.kind == LimitKind::Bytes;
+    limit_value(
+        l.rate,
+        l.unit,
+        u64::from(l.burst),
+        bytes,
+        l.flags & 1 != 0,
+        stmt,
+    )
 }
 
 /// A byte count in the largest of bytes, kbytes, mbytes that divides it.
@@ -671,11 +678,13 @@ impl Writer {
             }
             ExprKind::Meta { key, .. } => json!({"meta": {"key": key}}),
             ExprKind::Ct { dir, proto, key } => {
+                // `ct original ip saddr`: nft names the key with its family.
+                let key = match proto {
+                    Some(p) => format!("{} {key}", nfproto(*p)),
+                    None => (*key).to_string(),
+                };
                 let mut m = Map::new();
-                m.insert("key".into(), (*key).into());
-                if let Some(p) = proto {
-                    m.insert("family".into(), nfproto(*p).into());
-                }
+                m.insert("key".into(), key.into());
                 if let Some(d) = dir {
                     m.insert("dir".into(), d.as_str().into());
                 }
@@ -788,7 +797,7 @@ impl Writer {
                     None if bytes => 0,
                     None => 5,
                 };
-                limit_value(rate, per.seconds(), burst, bytes, inv)
+                limit_value(rate, per.seconds(), burst, bytes, inv, true)
             }
             StmtKind::LimitName(n) => json!({ "limit": self.expr(n)? }),
             StmtKind::Quota(q) => {
@@ -1000,10 +1009,14 @@ impl Writer {
                     }
                 };
                 if !s.stmts.is_empty() {
+                    // Templates for the new element: nft lists a counter's without values.
                     let v = s
                         .stmts
                         .iter()
-                        .map(|x| self.stmt(x))
+                        .map(|x| match &x.kind {
+                            StmtKind::Counter { name: None, .. } => Ok(json!({"counter": null})),
+                            _ => self.stmt(x),
+                        })
                         .collect::<R<Vec<_>>>()?;
                     m.insert("stmt".into(), Value::Array(v));
                 }
@@ -1030,6 +1043,13 @@ impl Writer {
             && let Value::Number(n) = &r
         {
             r = Value::String(n.to_string());
+        }
+        // A time is listed in seconds.
+        if dt.as_ref().is_some_and(|d| d.ty == TYPE_TIME)
+            && let ExprKind::Symbol(t) = &right.kind
+            && let Ok(ms) = linx_nft_syntax::keywords::parse_time(t)
+        {
+            r = Value::from(ms / 1000);
         }
         // An implicit match on a bit mask type (`ct state`, `tcp flags`) is a flag test,
         // which nft writes with the `in` operator.

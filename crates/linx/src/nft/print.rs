@@ -406,16 +406,17 @@ fn fmt_flags(ty: u32, v: u128, sep: &str) -> Option<String> {
     if info.syms.is_empty() || v == 0 {
         return None;
     }
+    // One name per bit, lowest bit first (as nft lists flags).
     let mut names = Vec::new();
-    let mut rest = v;
-    for (n, b) in info.syms {
-        let b = u128::from(*b);
-        if b != 0 && rest & b == b && b.is_power_of_two() {
-            names.push(*n);
-            rest &= !b;
+    for bit in 0..128 {
+        let b = 1u128 << bit;
+        if v & b == 0 {
+            continue;
         }
+        let (n, _) = info.syms.iter().find(|(_, x)| u128::from(*x) == b)?;
+        names.push(*n);
     }
-    (rest == 0).then(|| names.join(sep))
+    Some(names.join(sep))
 }
 
 fn fmt_value(v: &Value, ty: u32, ifnames: &HashMap<u32, String>) -> String {
