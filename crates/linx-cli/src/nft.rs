@@ -1,5 +1,6 @@
 //! `linx nft …`: the nft language front end (NFT-30..32) — `apply` (≡ `nft -f`), `check`
-//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list ruleset`), `reset` (≡ `nft reset`), `fmt` —
+//! (≡ `nft -c -f`), `diff`, `show` (≡ `nft list …`; with `--json` ≡ `nft -j list …`), `reset`
+//! (≡ `nft reset`), `fmt` —
 //! plus `monitor`.
 //!
 //! Exit codes: 0 success; 1 kernel rejection (nothing applied) or, for `diff`, differences;
@@ -68,19 +69,24 @@ pub(crate) enum NftVerb {
         #[command(flatten)]
         netns: NetnsArg,
     },
-    /// Print the ruleset (or one table: `FAMILY NAME`) in nft syntax, as `nft list ruleset`.
+    /// Print the ruleset in nft syntax, as `nft list …`: `show [ruleset]`, `show tables`,
+    /// `show table FAMILY NAME` (or just `FAMILY NAME`), `show chain FAMILY TABLE NAME`,
+    /// `show set FAMILY TABLE NAME` (`map` alike).
     Show {
-        /// `FAMILY NAME` of one table.
-        #[arg(num_args = 0..=2)]
-        table: Vec<String>,
+        /// What to list (see above).
+        #[arg(num_args = 0..=4, value_name = "WHAT")]
+        what: Vec<String>,
         #[command(flatten)]
         netns: NetnsArg,
         /// Print handles (`# handle N`), as `nft -a`.
         #[arg(short = 'a', long)]
         handles: bool,
-        /// Print the linx ruleset model as JSON.
+        /// Print nft's JSON (the libnftables schema of `nft -j list …`).
         #[arg(long)]
         json: bool,
+        /// Print the linx ruleset model as JSON instead.
+        #[arg(long)]
+        model: bool,
         /// Print the expressions in `nft --debug=netlink` style instead of nft syntax.
         #[arg(long)]
         bytecode: bool,
@@ -159,6 +165,140 @@ fn show_bytecode(rs: &Ruleset) -> Vec<String> {
         }
     }
     out
+}
+
+/// What `linx nft show` lists (the objects of `nft list …`).
+enum Listing {
+    Ruleset,
+    Tables,
+    Table(Family, String),
+    Chain(Family, String, String),
+    Set(Family, String, String),
+}
+
+fn show_usage(words: &[String], why: &str) -> linx::Error {
+    linx::Error::input(
+        linx::error::Subsystem::Netfilter,
+        "show",
+        words.join(" "),
+        why.to_string(),
+    )
+}
+
+impl Listing {
+    fn parse(words: &[String]) -> linx::Result<Listing> {
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        Ok(match w.as_slice() {
+            [] | ["ruleset"] => Listing::Ruleset,
+            ["tables"] => Listing::Tables,
+            ["table", f, n] | [f, n] => Listing::Table(f.parse()?, n.to_string()),
+            ["chain", f, t, c] => Listing::Chain(f.parse()?, t.to_string(), c.to_string()),
+            ["set" | "map", f, t, s] => Listing::Set(f.parse()?, t.to_string(), s.to_string()),
+            _ => {
+                return Err(show_usage(
+                    words,
+                    "give ruleset, tables, table FAMILY NAME, chain FAMILY TABLE NAME or set \
+                     FAMILY TABLE NAME",
+                ));
+            }
+        })
+    }
+
+    /// The table of a chain or set listing (pulled alone into `rs`).
+    fn table<'a>(&self, rs: &'a Ruleset) -> linx::Result<&'a linx::netfilter::Table> {
+        rs.tables
+            .first()
+            .ok_or_else(|| show_usage(&[], "the table is gone"))
+    }
+
+    fn chain<'a>(
+        &self,
+        t: &'a linx::netfilter::Table,
+        name: &str,
+    ) -> linx::Result<&'a linx::netfilter::Chain> {
+        t.chains.iter().find(|c| c.name == name).ok_or_else(|| {
+            show_usage(
+                &[name.to_string()],
+                &format!("no such chain in table {} {}", t.family.name(), t.name),
+            )
+        })
+    }
+
+    fn set<'a>(
+        &self,
+        t: &'a linx::netfilter::Table,
+        name: &str,
+    ) -> linx::Result<&'a linx::netfilter::set::Set> {
+        t.sets.iter().find(|s| s.name == name).ok_or_else(|| {
+            show_usage(
+                &[name.to_string()],
+                &format!("no such set in table {} {}", t.family.name(), t.name),
+            )
+        })
+    }
+
+    fn text(
+        &self,
+        rs: &Ruleset,
+        full: &Ruleset,
+        opts: &PrintOptions,
+    ) -> linx::Result<nft::Printed> {
+        Ok(match self {
+            Listing::Tables => nft::Printed {
+                text: rs
+                    .tables
+                    .iter()
+                    .map(|t| format!("table {} {}\n", t.family.name(), t.name))
+                    .collect(),
+                lossy: Vec::new(),
+            },
+            Listing::Ruleset | Listing::Table(..) => {
+                let mut out = nft::Printed::default();
+                for t in &rs.tables {
+                    let p = nft::print_table(t, full, opts);
+                    out.text.push_str(&p.text);
+                    out.lossy.extend(p.lossy);
+                }
+                out
+            }
+            Listing::Chain(_, _, c) => {
+                let t = self.table(rs)?;
+                nft::print_chain(t, self.chain(t, c)?, full, opts)
+            }
+            Listing::Set(_, _, s) => {
+                let t = self.table(rs)?;
+                nft::print_set_listing(t, self.set(t, s)?, opts)
+            }
+        })
+    }
+
+    fn json(
+        &self,
+        rs: &Ruleset,
+        full: &Ruleset,
+        opts: &PrintOptions,
+    ) -> linx::Result<nft::JsonPrinted> {
+        Ok(match self {
+            Listing::Tables => nft::tables_json(rs),
+            Listing::Ruleset | Listing::Table(..) => {
+                let mut out = nft::JsonPrinted::default();
+                for t in &rs.tables {
+                    let p = nft::table_json(t, full, opts);
+                    out.objects.extend(p.objects);
+                    out.lossy.extend(p.lossy);
+                }
+                out
+            }
+            Listing::Chain(_, _, c) => {
+                let t = self.table(rs)?;
+                nft::chain_json(t, self.chain(t, c)?, full, opts)
+            }
+            Listing::Set(_, _, s) => {
+                let t = self.table(rs)?;
+                nft::set_json(t, self.set(t, s)?, opts)
+            }
+        })
+    }
 }
 
 /// Ends the process with `code` after flushing stdout.
@@ -414,33 +554,29 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             exit(1)
         }
         NftVerb::Show {
-            table,
+            what,
             netns,
             handles,
             json,
+            model,
             bytecode,
             strict,
         } => {
             let target = netns.target()?;
+            let listing = Listing::parse(&what)?;
             let mut nft = Nft::open(&target)?;
             let full = nft.pull()?;
-            let rs = match table.as_slice() {
-                [] => full.clone(),
-                [family, name] => {
+            let rs = match &listing {
+                Listing::Ruleset | Listing::Tables => full.clone(),
+                Listing::Table(family, name)
+                | Listing::Chain(family, name, _)
+                | Listing::Set(family, name, _) => {
                     let mut rs = Ruleset::new();
-                    rs.add_table(nft.pull_table(family.parse::<Family>()?, name)?)?;
+                    rs.add_table(nft.pull_table(*family, name)?)?;
                     rs
                 }
-                other => {
-                    return Err(linx::Error::input(
-                        linx::error::Subsystem::Netfilter,
-                        "table",
-                        other.join(" "),
-                        "give FAMILY NAME",
-                    ));
-                }
             };
-            if json {
+            if model {
                 return print_json(&rs);
             }
             if bytecode {
@@ -453,14 +589,15 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                 ifnames: names,
                 ..Default::default()
             };
-            let mut lossy = Vec::new();
-            let mut text = String::new();
-            for t in &rs.tables {
-                let p = nft::print_table(t, &full, &opts);
-                text.push_str(&p.text);
-                lossy.extend(p.lossy);
-            }
-            print!("{text}");
+            let lossy = if json {
+                let p = listing.json(&rs, &full, &opts)?;
+                print_json(&p.document())?;
+                p.lossy
+            } else {
+                let p = listing.text(&rs, &full, &opts)?;
+                print!("{}", p.text);
+                p.lossy
+            };
             for l in &lossy {
                 eprintln!("linx: lossy: {l}");
             }

@@ -244,7 +244,7 @@ fn rec_file_whole_namespace_converges_and_heals() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // A JSON ruleset (the linx model), as `linx nft show --json` prints it.
+    // A JSON ruleset (the linx model), as `linx nft show --model` prints it.
     let mut table = linx::netfilter::Table::new(
         linx::netfilter::Family::Inet,
         "app",

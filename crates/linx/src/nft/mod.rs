@@ -36,6 +36,8 @@ mod exthdr;
 pub mod interp;
 mod intervals;
 mod ir;
+#[cfg(feature = "serde")]
+mod json;
 mod lower;
 mod monitor;
 mod print;
@@ -62,10 +64,15 @@ use crate::netlink::{NetlinkSocket, Protocol, Request};
 use crate::ns::NsTarget;
 
 pub use eval::IfResolver;
+#[cfg(feature = "serde")]
+pub use json::{JsonPrinted, chain_json, print_json, set_json, table_json, tables_json};
 /// The syntax crate (lexer, parser, AST, printer), for tools built on this module.
 pub use linx_nft_syntax as syntax;
 pub use monitor::MonitorPrinter;
-pub use print::{PrintOptions, Printed, print, print_objects, print_table, rule_line};
+pub use print::{
+    PrintOptions, Printed, print, print_chain, print_objects, print_set_listing, print_table,
+    rule_line,
+};
 pub use rustfmt::{RustFormatted, format_rust};
 pub use script::{MacroFile, Script, ScriptError};
 

@@ -215,53 +215,7 @@ pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
         blocks.push(b);
     }
     for c in &t.chains {
-        let mut b = String::new();
-        let _ = write!(b, "\tchain {} {{", c.name);
-        if opts.handles
-            && let Some(h) = c.handle
-        {
-            let _ = write!(b, " # handle {h}");
-        }
-        b.push('\n');
-        if let Some(cm) = c.userdata.comment() {
-            let _ = writeln!(b, "\t\tcomment {}", quote(&cm));
-        }
-        if let ChainKind::Base(bc) = &c.kind {
-            let _ = writeln!(b, "\t\t{}", base_chain_header(t.family, bc));
-            if bc.hw_offload {
-                b.push_str("\t\tflags offload;\n");
-            }
-        }
-        for (i, r) in c.rules.iter().enumerate() {
-            let line = print_rule(r, t, &c.name, rs, opts);
-            match line {
-                Ok(text) => {
-                    b.push_str("\t\t");
-                    b.push_str(&text);
-                }
-                Err((text, why)) => {
-                    lossy.push(format!(
-                        "table {} {} chain {} rule {}: {why}",
-                        t.family.name(),
-                        t.name,
-                        c.name,
-                        i + 1
-                    ));
-                    b.push_str("\t\t# linx: not reproducible: ");
-                    b.push_str(&why);
-                    b.push_str("\n\t\t# ");
-                    b.push_str(&text);
-                }
-            }
-            if opts.handles
-                && let Some(h) = r.handle
-            {
-                let _ = write!(b, " # handle {h}");
-            }
-            b.push('\n');
-        }
-        b.push_str("\t}\n");
-        blocks.push(b);
+        blocks.push(chain_block(t, c, rs, opts, &mut lossy));
     }
     s.push_str(&head);
     if !head.is_empty() && !blocks.is_empty() {
@@ -272,7 +226,99 @@ pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
     Printed { text: s, lossy }
 }
 
-fn is_anon(name: &str) -> bool {
+/// One chain of `t` as its `chain NAME { … }` block (one tab deep), lossy rules reported.
+fn chain_block(
+    t: &Table,
+    c: &crate::netfilter::Chain,
+    rs: &Ruleset,
+    opts: &PrintOptions,
+    lossy: &mut Vec<String>,
+) -> String {
+    let mut b = String::new();
+    let _ = write!(b, "\tchain {} {{", c.name);
+    if opts.handles
+        && let Some(h) = c.handle
+    {
+        let _ = write!(b, " # handle {h}");
+    }
+    b.push('\n');
+    if let Some(cm) = c.userdata.comment() {
+        let _ = writeln!(b, "\t\tcomment {}", quote(&cm));
+    }
+    if let ChainKind::Base(bc) = &c.kind {
+        let _ = writeln!(b, "\t\t{}", base_chain_header(t.family, bc));
+        if bc.hw_offload {
+            b.push_str("\t\tflags offload;\n");
+        }
+    }
+    for (i, r) in c.rules.iter().enumerate() {
+        let line = print_rule(r, t, &c.name, rs, opts);
+        match line {
+            Ok(text) => {
+                b.push_str("\t\t");
+                b.push_str(&text);
+            }
+            Err((text, why)) => {
+                lossy.push(format!(
+                    "table {} {} chain {} rule {}: {why}",
+                    t.family.name(),
+                    t.name,
+                    c.name,
+                    i + 1
+                ));
+                b.push_str("\t\t# linx: not reproducible: ");
+                b.push_str(&why);
+                b.push_str("\n\t\t# ");
+                b.push_str(&text);
+            }
+        }
+        if opts.handles
+            && let Some(h) = r.handle
+        {
+            let _ = write!(b, " # handle {h}");
+        }
+        b.push('\n');
+    }
+    b.push_str("\t}\n");
+    b
+}
+
+/// One chain of a table as `nft list chain FAMILY TABLE NAME` prints it (inside its table).
+///
+/// ```
+/// use linx::netfilter::{Chain, Family, Ruleset, Table, TableLifetime};
+/// let mut t = Table::new(Family::Inet, "t", TableLifetime::Persistent).unwrap();
+/// t.chains.push(Chain::regular("c").unwrap());
+/// let rs = Ruleset::new();
+/// let p = linx::nft::print_chain(&t, &t.chains[0], &rs, &Default::default());
+/// assert_eq!(p.text, "table inet t {\n\tchain c {\n\t}\n}\n");
+/// ```
+pub fn print_chain(
+    t: &Table,
+    c: &crate::netfilter::Chain,
+    rs: &Ruleset,
+    opts: &PrintOptions,
+) -> Printed {
+    let mut lossy = Vec::new();
+    let block = chain_block(t, c, rs, opts, &mut lossy);
+    Printed {
+        text: format!("table {} {} {{\n{block}}}\n", t.family.name(), t.name),
+        lossy,
+    }
+}
+
+/// One named set or map of a table as `nft list set FAMILY TABLE NAME` prints it (inside its
+/// table).
+pub fn print_set_listing(t: &Table, set: &Set, opts: &PrintOptions) -> Printed {
+    let mut lossy = Vec::new();
+    let block = print_set(set, t, opts, &mut lossy);
+    Printed {
+        text: format!("table {} {} {{\n{block}}}\n", t.family.name(), t.name),
+        lossy,
+    }
+}
+
+pub(crate) fn is_anon(name: &str) -> bool {
     name.starts_with("__set") || name.starts_with("__map") || name.starts_with("__objmap")
 }
 
@@ -388,16 +434,17 @@ fn fmt_flags(ty: u32, v: u128, sep: &str) -> Option<String> {
     if info.syms.is_empty() || v == 0 {
         return None;
     }
+    // One name per bit, lowest bit first (as nft lists flags).
     let mut names = Vec::new();
-    let mut rest = v;
-    for (n, b) in info.syms {
-        let b = u128::from(*b);
-        if b != 0 && rest & b == b && b.is_power_of_two() {
-            names.push(*n);
-            rest &= !b;
+    for bit in 0..128 {
+        let b = 1u128 << bit;
+        if v & b == 0 {
+            continue;
         }
+        let (n, _) = info.syms.iter().find(|(_, x)| u128::from(*x) == b)?;
+        names.push(*n);
     }
-    (rest == 0).then(|| names.join(sep))
+    Some(names.join(sep))
 }
 
 fn fmt_value(v: &Value, ty: u32, ifnames: &HashMap<u32, String>) -> String {
@@ -605,7 +652,7 @@ fn elements_text(set: &Set, opts: &PrintOptions) -> Vec<String> {
     items
 }
 
-fn type_name(ty: u32) -> String {
+pub(crate) fn type_name(ty: u32) -> String {
     if ty > 63 {
         Dt::concat(ty).name()
     } else {
@@ -1066,7 +1113,7 @@ fn print_object(o: &crate::netfilter::obj::Object, _t: &Table, lossy: &mut Vec<S
     b
 }
 
-fn l3_name(n: u16) -> &'static str {
+pub(crate) fn l3_name(n: u16) -> &'static str {
     match n {
         2 => "ip",
         10 => "ip6",
@@ -1883,9 +1930,9 @@ impl<'a> Dec<'a> {
         let d = &data.0;
         // icmp type dependency of echo/mtu fields and the like are plain matches here.
         let n = self.name(&x);
-        // Flag test: (x & mask) != 0 on a bitmask type.
-        if op == CmpOp::Neq
-            && d.iter().all(|b| *b == 0)
+        // Flag tests and flag comparisons under a mask, as nft lists them: `(x & m) != 0` is
+        // `x m`, `(x & m) == 0` is `x ! m`, `(x & m) == v` is `x v / m` (`!=` alike).
+        if matches!(op, CmpOp::Eq | CmpOp::Neq)
             && let X::Mask {
                 x: inner,
                 mask,
@@ -1895,9 +1942,19 @@ impl<'a> Dec<'a> {
         {
             let ni = self.name(inner);
             if Dt::of(ni.ty).is_bitmask() {
-                let v = import(mask, ni.bo);
-                if let Some(f) = fmt_flags(ni.ty, v, ",") {
-                    self.push(format!("{} {f}", ni.text));
+                let m = import(mask, ni.bo) >> ni.shift;
+                let v = import(d, ni.bo) >> ni.shift;
+                let neg = if op == CmpOp::Neq { "!= " } else { "" };
+                let text = match (fmt_flags(ni.ty, m, ","), v) {
+                    (Some(mf), 0) if op == CmpOp::Neq => Some(format!("{} {mf}", ni.text)),
+                    (Some(mf), 0) => Some(format!("{} ! {mf}", ni.text)),
+                    (Some(mf), v) => {
+                        fmt_flags(ni.ty, v, ",").map(|vf| format!("{} {neg}{vf} / {mf}", ni.text))
+                    }
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    self.push(text);
                     return;
                 }
             }
@@ -1940,12 +1997,13 @@ impl<'a> Dec<'a> {
             xor,
         } = &x
             && xor.iter().all(|b| *b == 0)
-            && op == CmpOp::Eq
+            && matches!(op, CmpOp::Eq | CmpOp::Neq)
             && let ni = self.name(inner)
-            && matches!(ni.ty, TYPE_IPADDR | TYPE_IP6ADDR)
-            && is_prefix_mask(&import(mask, Bo::Big), ni.len)
+            // nft's types with prefix notation (`DTYPE_F_PREFIX`)
+            && matches!(ni.ty, TYPE_IPADDR | TYPE_IP6ADDR | TYPE_MARK | TYPE_REALM)
+            && is_prefix_mask(&import(mask, ni.bo), ni.len)
         {
-            let plen = import(mask, Bo::Big).count_ones();
+            let plen = import(mask, ni.bo).count_ones();
             (
                 ni.text.clone(),
                 format!("{}/{plen}", fmt_typed(ni.ty, import(d, ni.bo), ni.len)),
@@ -2800,6 +2858,12 @@ fn hexs(d: &[u8]) -> String {
 }
 
 fn expr_name(e: &Expr) -> String {
+    debug_name(e)
+}
+
+/// The lower-cased variant name of a value's `Debug` form (`Lookup(…)` → `lookup`), for
+/// messages naming what could not be printed.
+pub(crate) fn debug_name(e: &impl std::fmt::Debug) -> String {
     let s = format!("{e:?}");
     s.split(['(', ' ', '{'])
         .next()
@@ -2824,60 +2888,99 @@ pub(crate) fn print_rule(
         .comment()
         .map(|c| format!(" comment {}", quote(&c)))
         .unwrap_or_default();
-    let explicit: Vec<String> = d.items.iter().map(|i| i.text.clone()).collect();
-    // Idiomatic forms: protocol matches directly preceding another statement are left to
-    // nft's dependency generation — first whole runs of them, then only the last of a run.
-    let run_end = |i: usize| {
-        let mut j = i;
-        while d.items.get(j).is_some_and(|x| x.dep.is_some()) {
-            j += 1;
-        }
-        j
-    };
-    let mut whole = Vec::new();
-    let mut last_only = Vec::new();
-    // Runs whose last match is explicit and the others implicit (`ip6 nexthdr tcp frag id 1`:
-    // the `meta nfproto` an IPv6 header match needs is generated again).
-    let mut keep_last = Vec::new();
-    for (i, it) in d.items.iter().enumerate() {
-        let end = run_end(i);
-        let followed = it.dep.is_some() && end < d.items.len();
-        if !followed {
-            whole.push(it.text.clone());
-        }
-        if !(followed && end == i + 1) {
-            last_only.push(it.text.clone());
-        }
-        if !(followed && end > i + 1) {
-            keep_last.push(it.text.clone());
-        }
-    }
-    let render = |v: &[String]| {
+    let render = |keep: &[bool]| {
+        let v: Vec<&str> = d
+            .items
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(i, _)| i.text.as_str())
+            .collect();
         let mut s = v.join(" ");
         s.push_str(&comment);
         s.trim().to_string()
     };
-    let mut cands: Vec<String> = Vec::new();
-    for v in [&whole, &keep_last, &last_only, &explicit] {
-        let r = render(v);
-        if !cands.contains(&r) {
-            cands.push(r);
-        }
-    }
+    let all = vec![true; d.items.len()];
+    let explicit = render(&all);
     if let Some(why) = d.failed {
-        return Err((cands.last().cloned().unwrap_or_default(), why));
+        return Err((explicit, why));
     }
+    // Idiomatic form: the protocol matches nft generates as implicit dependencies are left
+    // out, each one only if the rule still compiles to the same expressions without it (as
+    // nft's delinearization kills a dependency the following match implies).
+    // Every dependency that some other statement follows, at once (the form used without
+    // verification, and the last resort).
+    let whole: Vec<bool> = (0..d.items.len())
+        .map(|i| {
+            let mut end = i;
+            while d.items.get(end).is_some_and(|x| x.dep.is_some()) {
+                end += 1;
+            }
+            !(d.items[i].dep.is_some() && end < d.items.len())
+        })
+        .collect();
     if !opts.verify {
-        return Ok(cands[0].clone());
+        return Ok(render(&whole));
     }
-    let mut last_err = String::new();
-    for c in &cands {
-        match verify(c, r, t, chain, rs, opts) {
-            Ok(()) => return Ok(c.clone()),
-            Err(e) => last_err = e,
+    // Per run of adjacent dependencies, the largest subset whose removal still verifies.
+    let mut keep = all.clone();
+    let mut removed = false;
+    let mut i = 0;
+    while i < d.items.len() {
+        if d.items[i].dep.is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while d.items.get(i).is_some_and(|x| x.dep.is_some()) {
+            i += 1;
+        }
+        let run: Vec<usize> = (start..i)
+            .filter(|&j| !keeps_dependency(t.family, &d.items, j))
+            .collect();
+        if run.is_empty() || run.len() > 4 {
+            continue;
+        }
+        let mut subsets: Vec<u32> = (1..(1u32 << run.len())).collect();
+        subsets.sort_by_key(|m| std::cmp::Reverse(m.count_ones()));
+        for m in subsets {
+            let mut k = keep.clone();
+            for (b, &j) in run.iter().enumerate() {
+                if m & (1 << b) != 0 {
+                    k[j] = false;
+                }
+            }
+            if verify(&render(&k), r, t, chain, rs, opts).is_ok() {
+                keep = k;
+                removed = true;
+                break;
+            }
         }
     }
-    Err((cands.last().cloned().unwrap_or_default(), last_err))
+    if removed {
+        return Ok(render(&keep));
+    }
+    let last_err = match verify(&explicit, r, t, chain, rs, opts) {
+        Ok(()) => return Ok(explicit),
+        Err(e) => e,
+    };
+    let idiomatic = render(&whole);
+    if idiomatic != explicit && verify(&idiomatic, r, t, chain, rs, opts).is_ok() {
+        return Ok(idiomatic);
+    }
+    Err((explicit, last_err))
+}
+
+/// nft keeps a transport protocol match in front of a `reject` in the inet, bridge and netdev
+/// families (its reject postprocessing releases only the network-header dependency there).
+fn keeps_dependency(family: Family, items: &[Item], i: usize) -> bool {
+    matches!(family, Family::Inet | Family::Bridge | Family::Netdev)
+        && items
+            .get(i + 1)
+            .is_some_and(|n| n.text.starts_with("reject"))
+        && ["meta l4proto ", "ip protocol ", "ip6 nexthdr "]
+            .iter()
+            .any(|p| items[i].text.starts_with(p))
 }
 
 /// Anonymous set names and in-batch ids do not matter when comparing expressions, nor what the

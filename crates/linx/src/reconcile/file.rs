@@ -5,7 +5,7 @@
 //!
 //! ```toml
 //! route_protocol = 76          # optional: the protocol number owned routes and rules carry
-//! nft_ruleset = "fw.json"      # optional: a linx ruleset as `linx nft show --json` prints it
+//! nft_ruleset = "fw.json"      # optional: a linx ruleset as `linx nft show --model` prints it
 //!
 //! [[links]]
 //! name = "br0"
