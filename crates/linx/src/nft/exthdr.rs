@@ -297,7 +297,7 @@ fn tcp_by_kind(kind: u32) -> Option<&'static Desc> {
 
 /// The option number of a TCP option keyword as the syntax crate spells it (`sack1`..`sack3`
 /// are nft's internal kinds 256..258).
-fn tcp_kind(option: &str) -> Option<u32> {
+pub(crate) fn tcp_kind(option: &str) -> Option<u32> {
     Some(match option {
         "eol" => 0,
         "nop" => 1,

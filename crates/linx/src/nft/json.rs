@@ -761,6 +761,58 @@ impl Writer {
             }
             ExprKind::List(items) => Value::Array(self.exprs(items)?),
             ExprKind::Verdict(v) => self.verdict(v)?,
+            ExprKind::Exthdr { hdr, field, index } => {
+                let field = match index {
+                    Some(i) => format!("{field}[{}]", i.text),
+                    None => (*field).to_string(),
+                };
+                json!({"exthdr": {"name": hdr.as_str(), "field": field}})
+            }
+            ExprKind::ExthdrExists(hdr) => json!({"exthdr": {"name": hdr.as_str()}}),
+            // An option known only by its number: nft lists the bytes it reads (the kind byte
+            // for `exists`).
+            ExprKind::TcpOption {
+                option,
+                field: None,
+            } if option.parse::<u8>().is_ok() => {
+                json!({"tcp option": {"base": option.parse::<u8>().unwrap_or(0), "offset": 0, "len": 8}})
+            }
+            ExprKind::TcpOption { option, field } => {
+                json!({ "tcp option": named(option, *field) })
+            }
+            ExprKind::TcpOptionRaw {
+                option,
+                offset,
+                len,
+            } => {
+                let base = super::exthdr::tcp_kind(option)
+                    .ok_or_else(|| format!("no JSON form for tcp option {option}"))?;
+                json!({"tcp option": {"base": base, "offset": num(offset), "len": num(len)}})
+            }
+            ExprKind::IpOption { option, field } => json!({ "ip option": named(option, *field) }),
+            ExprKind::SctpChunk { chunk, field } => json!({ "sctp chunk": named(chunk, *field) }),
+            ExprKind::Ipsec { out, spnum, key } => {
+                let mut m = Map::new();
+                match key {
+                    ast::IpsecKey::Spi => m.insert("key".into(), "spi".into()),
+                    ast::IpsecKey::Reqid => m.insert("key".into(), "reqid".into()),
+                    ast::IpsecKey::Addr(p, k) => {
+                        m.insert("family".into(), nfproto(*p).into());
+                        m.insert("key".into(), (*k).into())
+                    }
+                };
+                m.insert("dir".into(), if *out { "out" } else { "in" }.into());
+                m.insert("spnum".into(), spnum.as_ref().map_or(Value::from(0), num));
+                json!({ "ipsec": m })
+            }
+            ExprKind::Osf { ttl, key } => {
+                let mut m = Map::new();
+                m.insert("key".into(), (*key).into());
+                if let Some(t) = ttl {
+                    m.insert("ttl".into(), t.clone().into());
+                }
+                json!({ "osf": m })
+            }
             other => return Err(format!("no JSON form for {}", print::debug_name(other))),
         })
     }
@@ -1022,6 +1074,10 @@ impl Writer {
                 }
                 json!({ kw: m })
             }
+            StmtKind::OptStrip { option } => match option.parse::<u8>() {
+                Ok(n) => json!({"reset": {"tcp option": {"base": n, "offset": 0, "len": 0}}}),
+                Err(_) => json!({"reset": {"tcp option": {"name": option}}}),
+            },
             _ => return Err("statement has no JSON form here".into()),
         })
     }
@@ -1101,6 +1157,16 @@ impl Writer {
         }
         Ok(json!({ kw: m }))
     }
+}
+
+/// `{"name": …[, "field": …]}` of an option or chunk selector.
+fn named(name: &str, field: Option<&str>) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), name.into());
+    if let Some(f) = field {
+        m.insert("field".into(), f.into());
+    }
+    Value::Object(m)
 }
 
 fn nfproto(p: ast::NfProto) -> &'static str {
