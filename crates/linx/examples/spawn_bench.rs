@@ -1,8 +1,10 @@
 //! Spawn-to-exit latency of `/bin/true`, linx against references measured in the same run:
 //!
 //! 1. no namespaces: linx vs `std::process::Command`;
-//! 2. user+pid+mnt+uts+ipc namespaces: linx vs a minimal raw `clone3` + `execve` loop (the kernel
-//!    floor) and vs the `unshare -Ufpmiu` binary;
+//! 2. user+pid+mnt+uts+ipc namespaces: linx vs the kernel floor — a minimal raw
+//!    `clone(CLONE_VM | CLONE_VFORK | flags)` + `execve` loop, the cheapest way to start a process
+//!    in new namespaces (a fork-style raw `clone3` loop is printed too) — and vs the
+//!    `unshare -Ufpmiu` binary;
 //! 3. the same plus a new network namespace: linx vs the floor.
 //!
 //! Run as root: `cargo run --release --example spawn_bench [ITERATIONS]`. The cases run in five
@@ -95,6 +97,46 @@ fn raw_clone_exec(
     assert_eq!(status, 0);
 }
 
+/// The vfork-style floor: `clone(CLONE_VM | CLONE_VFORK | flags)` on a static stack, `execve`
+/// in the child, `waitpid` in the parent.
+fn raw_vfork_exec(
+    flags: u64,
+    prog: &CString,
+    argv: &[*const libc::c_char; 2],
+    envp: &[*const libc::c_char; 1],
+) {
+    struct Args<'a> {
+        prog: &'a CString,
+        argv: &'a [*const libc::c_char; 2],
+        envp: &'a [*const libc::c_char; 1],
+    }
+    extern "C" fn child(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` points at the parent's Args, alive while the parent is suspended.
+        unsafe {
+            let a = &*(arg as *const Args);
+            libc::execve(a.prog.as_ptr(), a.argv.as_ptr(), a.envp.as_ptr());
+            libc::_exit(127)
+        }
+    }
+    let mut stack = vec![0u8; 64 * 1024];
+    let args = Args { prog, argv, envp };
+    // SAFETY: the child runs `child` on the top of `stack` and execs or exits; CLONE_VFORK keeps
+    // this thread (and so `stack` and `args`) suspended until then.
+    let pid = unsafe {
+        libc::clone(
+            child,
+            stack.as_mut_ptr().add(stack.len()).cast(),
+            flags as libc::c_int | libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            &args as *const Args as *mut libc::c_void,
+        )
+    };
+    assert!(pid > 0, "clone failed: {}", std::io::Error::last_os_error());
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(status, 0);
+}
+
 fn main() {
     let iters: u32 = std::env::args()
         .nth(1)
@@ -117,7 +159,7 @@ fn main() {
     let per_net = (per / 3).max(1);
     let r = interleaved(
         rounds,
-        &[per, per, per_net, per, per, per, per_net],
+        &[per, per, per_net, per, per, per, per_net, per, per_net],
         &mut [
             &mut || raw_clone_exec(ns5, &prog, &argv, &envp),
             &mut || linx_run(&c5),
@@ -141,10 +183,23 @@ fn main() {
             },
             &mut || linx_run(&c_plain),
             &mut || linx_run(&c6),
+            &mut || raw_vfork_exec(ns5, &prog, &argv, &envp),
+            &mut || raw_vfork_exec(ns6, &prog, &argv, &envp),
         ],
     );
-    let [floor5, linx5, floor6, std_cmd, unshare, linx_plain, linx6] = r[..] else {
-        unreachable!("seven cases")
+    let [
+        fork5,
+        linx5,
+        fork6,
+        std_cmd,
+        unshare,
+        linx_plain,
+        linx6,
+        floor5,
+        floor6,
+    ] = r[..]
+    else {
+        unreachable!("nine cases")
     };
 
     println!(
@@ -155,12 +210,12 @@ fn main() {
         linx_plain / std_cmd
     );
     println!(
-        "2. user+pid+mnt+uts+ipc: linx {linx5:8.1}   raw clone3 floor {floor5:8.1}   ratio {:.2}x   unshare -Ufpmiu {unshare:8.1}   ratio {:.2}x",
+        "2. user+pid+mnt+uts+ipc: linx {linx5:8.1}   raw vfork floor {floor5:8.1}   ratio {:.2}x   unshare -Ufpmiu {unshare:8.1}   ratio {:.2}x   (fork-style clone3 {fork5:8.1})",
         linx5 / floor5,
         linx5 / unshare
     );
     println!(
-        "3. ... plus net:        linx {linx6:8.1}   raw clone3 floor {floor6:8.1}   ratio {:.2}x",
+        "3. ... plus net:        linx {linx6:8.1}   raw vfork floor {floor6:8.1}   ratio {:.2}x   (fork-style clone3 {fork6:8.1})",
         linx6 / floor6
     );
 }

@@ -1082,3 +1082,35 @@ fn proc_25_start_without_checkpoint_reports_every_stage_and_leaves_nothing() {
         .collect();
     assert!(children.is_empty(), "children left: {children:?}");
 }
+
+#[test]
+fn proc_17_start_into_new_namespaces_without_checkpoint() {
+    // `start()` with namespaces (and no cgroup or time namespace) clones vfork-style straight
+    // into them: the workload is pid 1 of its pid namespace, sees only `lo`, its own hostname.
+    if !require_root() {
+        return;
+    }
+    let mut c = sh(
+        "echo $$; awk -F: 'NR > 2 { gsub(/ /, \"\", $1); printf \"%s \", $1 }' /proc/net/dev; echo; \
+         hostname ns-box; hostname",
+    );
+    c.namespaces(NsSet::PID | NsSet::NET | NsSet::UTS | NsSet::IPC | NsSet::MOUNT)
+        .stdout(Stdio::Pipe);
+    let mut r = c.start().unwrap();
+    assert_eq!(r.ns_pid(), 1);
+    assert_ne!(r.pid(), 1);
+    let mut s = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut s).unwrap();
+    assert!(r.wait().unwrap().success(), "{s}");
+    assert_eq!(s, "1\nlo \nns-box\n");
+    assert_ne!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        "ns-box\n"
+    );
+    // The same workload through the checkpoint sees the same.
+    let mut r = c.spawn().unwrap().proceed().unwrap();
+    let mut t = String::new();
+    r.take_stdout().unwrap().read_to_string(&mut t).unwrap();
+    assert!(r.wait().unwrap().success());
+    assert_eq!(t, s);
+}

@@ -422,19 +422,22 @@ impl Command {
 
     /// Spawns and proceeds at once (the `std::process::Command`-like path).
     ///
-    /// Without namespaces, cgroup or enter target there is nothing to do at the checkpoint, and
-    /// the child is created the way `posix_spawn` creates it (`CLONE_VM | CLONE_VFORK`: it shares
-    /// the caller's memory until exec, so no page tables are copied); otherwise this is
-    /// [`spawn`](Self::spawn) followed by [`Parked::proceed`]. Either way the result is the same:
-    /// the program runs, or the failing stage is reported and nothing is left behind.
+    /// Without a cgroup, time namespace or enter target there is nothing to do at the checkpoint,
+    /// and the child is created the way `posix_spawn` creates it (`CLONE_VM | CLONE_VFORK`, with
+    /// the `CLONE_NEW*` flags: it shares the caller's memory until exec, so no page tables are
+    /// copied, and goes straight to exec without the checkpoint's round trips); otherwise this
+    /// is [`spawn`](Self::spawn) followed by [`Parked::proceed`]. Either way the result is the
+    /// same: the program runs, or the failing stage is reported and nothing is left behind.
     ///
     /// # Errors
     /// As for [`spawn`](Self::spawn) and [`Parked::proceed`].
     pub fn start(&self) -> Result<super::Running> {
-        if self.namespaces.is_empty()
-            && self.enter.is_none()
+        // A time namespace is joined with setns(2), which refuses a process sharing its memory
+        // (EUSERS): those children take the fork-style path.
+        if self.enter.is_none()
             && self.cgroup.is_none()
             && self.time_offsets.is_none()
+            && !self.namespaces.contains(NsSet::TIME)
         {
             let mut prepared = self.prepare(true)?;
             return handle::start_prepared(self, &mut prepared);

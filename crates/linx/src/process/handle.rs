@@ -352,7 +352,8 @@ pub(crate) fn spawn_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<P
 /// Starts from a prepared straight plan (called by [`Command::start`] when nothing is to be done
 /// at the checkpoint): a vfork-style clone, then the exec report.
 pub(crate) fn start_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<Running> {
-    let cloned = super::spawner::clone_child_vfork(&prepared.plan)
+    let flags = u64::from((cmd.get_namespaces() - NsSet::TIME).bits());
+    let cloned = super::spawner::clone_child_vfork(&prepared.plan, flags)
         .map_err(|(stage, e)| stage_err(stage, e))?;
     prepared.res.child_fds.clear();
     let shared = Arc::new(Shared {
@@ -370,8 +371,14 @@ pub(crate) fn start_prepared(cmd: &Command, prepared: &mut Prepared) -> Result<R
     let mut listeners = Vec::new();
     await_exec(&shared, &ctrl, cmd.get_program(), &mut listeners)?;
     guard.disarm();
+    // The first process of a new pid namespace is its pid 1.
+    let ns_pid = if cmd.get_namespaces().contains(NsSet::PID) {
+        1
+    } else {
+        shared.pid
+    };
     Ok(Running {
-        ns_pid: shared.pid,
+        ns_pid,
         shared,
         pty: prepared.pty.take(),
         pipes: std::mem::take(&mut prepared.res.pipes),

@@ -92,7 +92,7 @@ fn block_all_signals() {
 
 fn clone_job(job: &Job) -> Result<Cloned, (Stage, Errno)> {
     if job.vfork {
-        clone_vfork(job.plan)
+        clone_vfork(job.plan, job.flags)
     } else {
         clone_now(job.plan, job.flags, job.cgroup)
     }
@@ -106,9 +106,10 @@ const VFORK_STACK: usize = 256 * 1024;
 /// exits, so no page tables are copied and nothing is copied on write afterwards. The caller has
 /// every signal blocked; the child resets dispositions before unblocking (see `child_main`).
 ///
-/// Only for plans with nothing to do at the checkpoint and no namespaces or cgroup to create
+/// `flags` are the `CLONE_NEW*` bits (the child is then the first process of its namespaces, as
+/// with `clone3`). Only for plans with nothing to do at the checkpoint and no cgroup to join
 /// (legacy `clone`, which has no `CLONE_INTO_CGROUP`).
-fn clone_vfork(plan: usize) -> Result<Cloned, (Stage, Errno)> {
+fn clone_vfork(plan: usize, flags: u64) -> Result<Cloned, (Stage, Errno)> {
     extern "C" fn entry(arg: *mut libc::c_void) -> libc::c_int {
         // SAFETY: `arg` is the plan pointer passed to clone below, valid until the parent resumes,
         // which happens only after this child exec'd or exited.
@@ -144,7 +145,12 @@ fn clone_vfork(plan: usize) -> Result<Cloned, (Stage, Errno)> {
         libc::clone(
             entry,
             stack.cast::<u8>().add(VFORK_STACK).cast(),
-            libc::CLONE_VM | libc::CLONE_VFORK | CLONE_PIDFD as libc::c_int | libc::SIGCHLD,
+            // The CLONE_NEW* bits all lie below bit 31.
+            flags as libc::c_int
+                | libc::CLONE_VM
+                | libc::CLONE_VFORK
+                | CLONE_PIDFD as libc::c_int
+                | libc::SIGCHLD,
             plan as *mut libc::c_void,
             &mut pidfd as *mut libc::c_int,
         )
@@ -281,10 +287,10 @@ pub(crate) fn clone_child(
     clone_on_owner(plan, flags, cgroup, false)
 }
 
-/// Clones a child on the vfork-style path ([`clone_vfork`]), from the same thread
-/// [`clone_child`] would use. `plan.straight` must be set.
-pub(crate) fn clone_child_vfork(plan: &ChildPlan) -> Result<Cloned, (Stage, Errno)> {
-    clone_on_owner(plan, 0, None, true)
+/// Clones a child on the vfork-style path ([`clone_vfork`]) into new namespaces `flags`, from
+/// the same thread [`clone_child`] would use. `plan.straight` must be set.
+pub(crate) fn clone_child_vfork(plan: &ChildPlan, flags: u64) -> Result<Cloned, (Stage, Errno)> {
+    clone_on_owner(plan, flags, None, true)
 }
 
 fn clone_on_owner(
@@ -304,7 +310,7 @@ fn clone_on_owner(
             libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
             let plan = plan as *const ChildPlan as usize;
             let r = if vfork {
-                clone_vfork(plan)
+                clone_vfork(plan, flags)
             } else {
                 clone_now(plan, flags, cgroup)
             };
