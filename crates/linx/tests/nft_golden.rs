@@ -25,6 +25,10 @@ fn hex(s: &str) -> Vec<u8> {
 }
 
 /// nft's messages without the batch envelope, seq/pid zeroed.
+#[path = "netfilter_support/padding.rs"]
+mod padding;
+use padding::zero_padding;
+
 fn captured(name: &str) -> Vec<Vec<u8>> {
     let text = std::fs::read_to_string(data_dir().join(name)).unwrap();
     let mut v: Vec<Vec<u8>> = text
@@ -46,6 +50,10 @@ fn normalize(mut b: Vec<u8>) -> Vec<u8> {
         // NLM_F_REQUEST | NLM_F_ACK are added by the socket.
         let f = u16::from_ne_bytes([b[6], b[7]]) & !(0x1 | 0x4);
         b[6..8].copy_from_slice(&f.to_ne_bytes());
+    }
+    if b.len() >= 20 {
+        let end = b.len();
+        zero_padding(&mut b, 20, end);
     }
     b
 }
@@ -182,8 +190,9 @@ fn nft_18_expression_corpus_matches_nft_byte_for_byte() {
 }
 
 /// NFT-12/NFT-14: extension headers, TCP/IPv4 options, SCTP chunks, option writes and
-/// removal, ipsec and osf — the beyond-Linx corpus files and the writes the kernel refuses —
-/// compile to nft's batch byte for byte (dependencies, bit fields, typeof userdata included).
+/// removal, ipsec and osf, meters — the beyond-Linx corpus files and the writes the kernel
+/// refuses — compile to nft's batch byte for byte (dependencies, bit fields, typeof userdata,
+/// the sets meters declare included).
 #[test]
 fn nft_12_nft_14_exthdr_ipsec_osf_corpora_match_nft_byte_for_byte() {
     let beyond = fixtures_dir().join("beyond");
@@ -197,6 +206,10 @@ fn nft_12_nft_14_exthdr_ipsec_osf_corpora_match_nft_byte_for_byte() {
             "fixture_beyond_b18_ipsec_osf.hex",
         ),
         (data_dir().join("exthdr_refused.nft"), "exthdr_refused.hex"),
+        (
+            beyond.join("b19_meters.nft"),
+            "fixture_beyond_b19_meters.hex",
+        ),
     ];
     let mut failures = Vec::new();
     for (path, hex) in cases {

@@ -303,9 +303,10 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
         "b16_objects.nft",
         "b17_exthdr_options.nft",
         "b18_ipsec_osf.nft",
+        "b19_meters.nft",
     ];
     let files = corpus("beyond");
-    assert_eq!(files.len(), 15, "{files:?}");
+    assert_eq!(files.len(), 16, "{files:?}");
     let failures = ratchet_run(&files, RATCHET);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -682,11 +683,11 @@ fn nft_14_last_statement_applies_prints_and_reloads() {
     assert_eq!(first_difference(&masked(pull(&b)), &masked(rs)), None);
 }
 
-/// NFT-12/NFT-21: the extension header, option, chunk and ipsec mistakes nft refuses are
-/// refused by linx with a located error naming the same problem (nft 1.0.6 crashes on
+/// NFT-12/NFT-14/NFT-21: the extension header, option, chunk, ipsec and meter mistakes nft
+/// refuses are refused by linx with a located error naming the same problem (nft 1.0.6 crashes on
 /// `tcp option 42 length`; linx reports it).
 #[test]
-fn nft_12_exthdr_mistakes_are_refused_as_nft_refuses_them() {
+fn nft_12_nft_14_exthdr_and_meter_mistakes_are_refused_as_nft_refuses_them() {
     if !require_root() || !require_tool("nft") {
         return;
     }
@@ -729,6 +730,22 @@ fn nft_12_exthdr_mistakes_are_refused_as_nft_refuses_them() {
             "inet",
             "exthdr frag @hdr",
             "datatype mismatch, expected boolean type, expression has type Internet protocol",
+        ),
+        // Meters (NFT-14).
+        (
+            "ip",
+            "meter m { 10.0.0.1 counter }",
+            "No symbol type information",
+        ),
+        (
+            "ip",
+            "meter m { ip saddr log }",
+            "meter statement must be stateful",
+        ),
+        (
+            "ip",
+            "meter m { ip saddr comment \"x\" counter }",
+            "Meter key expression can not contain comments",
         ),
     ];
     let dir = std::env::temp_dir().join(format!("linx-nft-exthdr-{}", std::process::id()));

@@ -226,7 +226,7 @@ impl Object {
         match &self.data {
             ObjectData::Counter(c) => c.encode_obj(w),
             ObjectData::Quota(q) => q.encode(w),
-            ObjectData::Limit(l) => l.encode(w),
+            ObjectData::Limit(l) => l.encode_object(w),
             ObjectData::Connlimit(c) => c.encode(w),
             ObjectData::Synproxy(s) => s.encode(w),
             ObjectData::CtHelper(h) => {

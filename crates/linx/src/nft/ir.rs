@@ -472,6 +472,15 @@ pub(crate) enum SK {
         key: E,
         stmts: Vec<St>,
     },
+    /// `meter NAME [size N] { key [timeout T] stmt }`: a set the rule declares itself
+    /// (anonymous, `eval`) and a dynset on it.
+    Meter {
+        name: String,
+        size: u32,
+        key: E,
+        stmt: Box<St>,
+        set: usize,
+    },
     Map {
         op: u32,
         set: usize,
@@ -556,6 +565,7 @@ impl St {
             SK::FlowOffload(_) => "flow_offload",
             SK::Objref { .. } => "objref",
             SK::Set { .. } => "set",
+            SK::Meter { .. } => "meter",
             SK::Map { .. } => "map",
             SK::Queue { .. } => "queue",
             SK::Dup { .. } => "dup",

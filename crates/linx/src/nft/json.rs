@@ -106,7 +106,7 @@ pub fn table_json(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
         }
     }
     for s in &t.sets {
-        if !print::is_anon(&s.name) {
+        if !print::is_anon(&s.name) && !print::is_meter(s) {
             let (v, lossy) = set_object(t, s, opts);
             out.objects.push(v);
             out.lossy.extend(lossy);
@@ -1073,6 +1073,23 @@ impl Writer {
                     m.insert("stmt".into(), Value::Array(v));
                 }
                 json!({ kw: m })
+            }
+            StmtKind::Meter(m) => {
+                let mut key = self.expr(&m.key)?;
+                if let Some(t) = &m.options.timeout {
+                    key = json!({"elem": {"val": key, "timeout": secs(t)?}});
+                }
+                // Listed stateless, as nft lists a meter's statement.
+                let stmt = match &m.stmt.kind {
+                    StmtKind::Counter { name: None, .. } => json!({"counter": null}),
+                    _ => self.stmt(&m.stmt)?,
+                };
+                json!({"meter": {
+                    "key": key,
+                    "stmt": stmt,
+                    "size": m.size.as_ref().map_or(Value::from(65535), num),
+                    "name": m.name.name,
+                }})
             }
             StmtKind::OptStrip { option } => match option.parse::<u8>() {
                 Ok(n) => json!({"reset": {"tcp option": {"base": n, "offset": 0, "len": 0}}}),

@@ -1041,6 +1041,27 @@ impl Lin<'_> {
                 }));
                 Ok(())
             }
+            SK::Meter { key, stmt, set, .. } => {
+                // netlink_gen_meter_stmt: `update` when the key has a timeout, else `add`.
+                let K::Elem(el) = &key.k else {
+                    return err(s.span, "meter without key");
+                };
+                let r = self.get_register(Some(&el.key));
+                self.expr(&el.key, r)?;
+                self.release_register(Some(&el.key));
+                let (name, set_id) = self.set_ref(*set);
+                self.out.push(Expr::Dynset(Dynset {
+                    op: dynset_op(if el.timeout > 0 { 1 } else { 0 }),
+                    sreg_key: kreg(r),
+                    sreg_data: None,
+                    set: name,
+                    set_id,
+                    timeout: (el.timeout > 0).then_some(el.timeout),
+                    flags: 0,
+                    exprs: vec![stateful(stmt)?],
+                }));
+                Ok(())
+            }
             SK::Map {
                 op,
                 set,

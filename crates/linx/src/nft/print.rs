@@ -181,7 +181,7 @@ pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
         blocks.push(print_object(o, t, &mut lossy));
     }
     for set in &t.sets {
-        if is_anon(&set.name) {
+        if is_anon(&set.name) || is_meter(set) {
             continue;
         }
         blocks.push(print_set(set, t, opts, &mut lossy));
@@ -320,6 +320,13 @@ pub fn print_set_listing(t: &Table, set: &Set, opts: &PrintOptions) -> Printed {
 
 pub(crate) fn is_anon(name: &str) -> bool {
     name.starts_with("__set") || name.starts_with("__map") || name.starts_with("__objmap")
+}
+
+/// A meter's set (`set_is_meter`): anonymous and `eval`, named by the rule that declares it;
+/// listed inside that rule, never as a declaration.
+pub(crate) fn is_meter(set: &crate::netfilter::Set) -> bool {
+    use crate::netfilter::set::SetFlags;
+    set.flags.contains(SetFlags::ANONYMOUS | SetFlags::EVAL)
 }
 
 /// A string in nft quotes.
@@ -985,6 +992,37 @@ fn fmt_stateful(x: &Expr) -> Option<String> {
         },
         _ => return None,
     })
+}
+
+/// A stateful statement printed stateless, as nft prints a meter's (`NFT_CTX_OUTPUT_STATELESS`
+/// and `limit_stmt_print`): a bare `counter`, a quota without `used`, a limit with its byte
+/// rate in units and without the default packet burst of 5.
+fn fmt_stateless(x: &Expr) -> Option<String> {
+    match x {
+        Expr::Counter(_) => Some("counter".to_string()),
+        Expr::Quota(q) => fmt_stateful(&Expr::Quota(crate::netfilter::expr::Quota {
+            consumed: 0,
+            ..*q
+        })),
+        Expr::Limit(l) => {
+            let over = if l.flags & 1 != 0 { "over " } else { "" };
+            let per = time_unit(l.unit);
+            Some(if l.kind == LimitKind::Bytes {
+                let mut s = format!("limit rate {over}{}/{per}", bytes_unit(l.rate));
+                if l.burst != 0 {
+                    let _ = write!(s, " burst {}", bytes_unit(u64::from(l.burst)));
+                }
+                s
+            } else {
+                let mut s = format!("limit rate {over}{}/{per}", l.rate);
+                if l.burst != 0 && l.burst != 5 {
+                    let _ = write!(s, " burst {} packets", l.burst);
+                }
+                s
+            })
+        }
+        other => fmt_stateful(other),
+    }
 }
 
 fn fmt_limit(rate: u64, unit: u64, burst: u32, bytes: bool, over: bool, prefix: &str) -> String {
@@ -2762,12 +2800,27 @@ impl<'a> Dec<'a> {
                 let klen = set.as_ref().map(|s| s.key.len).unwrap_or(4);
                 let k = self.reg_len(d.sreg_key, klen);
                 let kn = self.name(&k);
-                let mut s = format!("{op} @{} {{ {}", d.set, kn.text);
+                let mut s = match &set {
+                    // nft lists a meter without a size as the kernel's default, 65535.
+                    Some(m) if is_meter(m) && d.sreg_data.is_none() => format!(
+                        "meter {} size {} {{ {}",
+                        d.set,
+                        m.size.unwrap_or(65535),
+                        kn.text
+                    ),
+                    _ => format!("{op} @{} {{ {}", d.set, kn.text),
+                };
                 if let Some(t) = d.timeout {
                     let _ = write!(s, " timeout {}", fmt_time(t));
                 }
+                let meter = set.as_ref().is_some_and(is_meter);
                 for x in &d.exprs {
-                    if let Some(st) = fmt_stateful(x) {
+                    let st = if meter {
+                        fmt_stateless(x)
+                    } else {
+                        fmt_stateful(x)
+                    };
+                    if let Some(st) = st {
                         s.push(' ');
                         s.push_str(&st);
                     }

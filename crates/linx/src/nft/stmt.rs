@@ -498,7 +498,23 @@ pub(crate) fn from_ast_stmt(s: &ast::Stmt) -> R<St> {
                 }
             }
         }
-        StmtKind::Meter(_) => return unsupported(span, "meter statements"),
+        StmtKind::Meter(m) => {
+            if m.legacy {
+                return unsupported(span, "the legacy `flow table` spelling of meters");
+            }
+            let size = match &m.size {
+                Some(n) => u32::try_from(n.value())
+                    .map_err(|_| Diagnostic::error(n.span, "meter size out of range"))?,
+                None => 0,
+            };
+            SK::Meter {
+                name: m.name.name.clone(),
+                size,
+                key: super::eval::elem_from_ast(from_ast(&m.key)?, &m.options, &[], m.key.span)?,
+                stmt: Box::new(from_ast_stmt(&m.stmt)?),
+                set: usize::MAX,
+            }
+        }
         StmtKind::Chain { .. } => return unsupported(span, "anonymous chains"),
         StmtKind::OptStrip { option } => {
             SK::Optstrip(super::exthdr::optstrip_from_ast(option, span)?)
@@ -848,6 +864,54 @@ impl Ev<'_> {
                     if st.flags & STMT_STATEFUL == 0 {
                         return err(st.span, "statement must be stateful");
                     }
+                }
+                Ok(())
+            }
+            SK::Meter {
+                name,
+                size,
+                key,
+                stmt,
+                set,
+            } => {
+                // stmt_evaluate_meter: the key is evaluated on its own, then a set named after
+                // the meter is declared implicitly (anonymous, eval, timeout when the key has
+                // one) and the stateful statement is checked.
+                let K::Elem(el) = &mut key.k else {
+                    return err(span, "meter without key");
+                };
+                self.expr_set_ctx_none();
+                self.expr(&mut el.key)?;
+                if el.key.flags & F_CONSTANT != 0 {
+                    return err(el.key.span, "Meter key expression can not be constant");
+                }
+                if el.comment.is_some() {
+                    return err(el.key.span, "Meter key expression can not contain comments");
+                }
+                let mut set_flags = SET_EVAL;
+                if el.timeout > 0 {
+                    set_flags |= SET_TIMEOUT;
+                }
+                let init = E::new(
+                    K::Set {
+                        items: Vec::new(),
+                        set_flags,
+                        size: 0,
+                    },
+                    key.span,
+                );
+                // nft declares the set with the element expression as its key, which has no
+                // typeof serialization: only the key's type goes into the set.
+                let ks = E::value(0, el.key.dt, el.key.bo, el.key.len, el.key.span);
+                let r = self.implicit_set(name, ks, None, init, 0)?;
+                let K::SetRef(si) = r.k else {
+                    return err(span, "meter set not declared");
+                };
+                self.cache.sets[si].size = *size;
+                *set = si;
+                self.stmt(stmt)?;
+                if stmt.flags & STMT_STATEFUL == 0 {
+                    return err(stmt.span, "meter statement must be stateful");
                 }
                 Ok(())
             }

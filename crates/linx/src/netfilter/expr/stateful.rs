@@ -165,10 +165,23 @@ impl Limit {
         self.flags & 1 != 0
     }
 
+    /// As an expression: nft sends no burst at all for a zero burst (a byte limit without
+    /// `burst`).
     pub(crate) fn encode(&self, w: &mut W) {
+        self.encode_with(w, self.burst != 0);
+    }
+
+    /// As a named object's data: nft always sends the burst.
+    pub(crate) fn encode_object(&self, w: &mut W) {
+        self.encode_with(w, true);
+    }
+
+    fn encode_with(&self, w: &mut W, burst: bool) {
         w.be64(NFTA_LIMIT_RATE, self.rate);
         w.be64(NFTA_LIMIT_UNIT, self.unit);
-        w.be32(NFTA_LIMIT_BURST, self.burst);
+        if burst {
+            w.be32(NFTA_LIMIT_BURST, self.burst);
+        }
         w.be32(
             NFTA_LIMIT_TYPE,
             match self.kind {
