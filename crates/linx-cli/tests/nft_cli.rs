@@ -144,25 +144,6 @@ fn nft_30_exit_codes_and_reject_parity() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The `#` comments of nft text (outside quoted strings), trimmed, in order.
-fn comment_texts(text: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    for line in text.lines() {
-        let mut quoted = false;
-        for (i, c) in line.char_indices() {
-            match c {
-                '"' => quoted = !quoted,
-                '#' if !quoted => {
-                    v.push(line[i..].trim_end().to_string());
-                    break;
-                }
-                _ => {}
-            }
-        }
-    }
-    v
-}
-
 #[test]
 fn nft_27_fmt_output_passes_nft_check_and_is_idempotent() {
     if !ready() {
@@ -192,8 +173,8 @@ fn nft_27_fmt_output_passes_nft_check_and_is_idempotent() {
         // Every comment kept, in order.
         let src = std::fs::read_to_string(&f).unwrap();
         assert_eq!(
-            comment_texts(&String::from_utf8_lossy(&o.stdout)),
-            comment_texts(&src),
+            linx_testkit::nft_comments(&String::from_utf8_lossy(&o.stdout)),
+            linx_testkit::nft_comments(&src),
             "{name}: comments not kept"
         );
         // Idempotent, and --check agrees.

@@ -93,25 +93,6 @@ fn nft_05_printed_fixtures_load_the_same_kernel_state() {
     }
 }
 
-/// The `#` comments of nft text (outside quoted strings), trimmed, in order.
-fn comment_texts(text: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    for line in text.lines() {
-        let mut quoted = false;
-        for (i, c) in line.char_indices() {
-            match c {
-                '"' => quoted = !quoted,
-                '#' if !quoted => {
-                    v.push(line[i..].trim_end().to_string());
-                    break;
-                }
-                _ => {}
-            }
-        }
-    }
-    v
-}
-
 /// Formats with comments and checks the rule of NFT-27: same AST, every comment kept in order,
 /// idempotent.
 fn formats_keeping_comments(name: &str, text: &str) -> String {
@@ -128,8 +109,8 @@ fn formats_keeping_comments(name: &str, text: &str) -> String {
         "{name} changed through fmt:\n{printed}"
     );
     assert_eq!(
-        comment_texts(&printed),
-        comment_texts(text),
+        linx_testkit::nft_comments(&printed),
+        linx_testkit::nft_comments(text),
         "{name}: comments lost or reordered:\n{printed}"
     );
     assert_eq!(

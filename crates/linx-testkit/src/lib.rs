@@ -430,3 +430,23 @@ pub fn wait_exit(child: &mut std::process::Child) -> i32 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The `#` comments of nft text (outside quoted strings), trimmed, in order: what a formatter
+/// must keep. A plain scan, independent of the formatter it checks.
+pub fn nft_comments(text: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for line in text.lines() {
+        let mut quoted = false;
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '#' if !quoted => {
+                    v.push(line[i..].trim_end().to_string());
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    v
+}

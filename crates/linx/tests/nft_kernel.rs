@@ -16,8 +16,8 @@ use linx::netfilter::Nft;
 use linx::nft::{self, CompileEnv, LoadOptions, NetlinkIfResolver};
 use linx_testkit::{NetNs, require_root, require_tool};
 use nft_support::{
-    RoundTrip, corpus, differential, first_difference, linx_apply, masked, nft_json, pull,
-    show_round_trip, target,
+    RoundTrip, corpus, differential, differential_failures, first_difference, linx_apply, masked,
+    nft_json, pull, show_round_trip, target,
 };
 
 fn fixtures() -> Vec<PathBuf> {
@@ -31,13 +31,7 @@ fn nft_01_fixture_corpus_apply_matches_nft() {
     }
     let files = fixtures();
     assert_eq!(files.len(), 14, "{files:?}");
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|f| {
-            let name = f.file_name().unwrap().to_string_lossy().into_owned();
-            differential(f).err().map(|e| format!("{name}: {e}"))
-        })
-        .collect();
+    let failures = differential_failures(&files);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -8,7 +8,7 @@
 
 mod nft_support;
 
-use nft_support::{RoundTrip, corpus, differential, show_round_trip};
+use nft_support::{RoundTrip, corpus, differential_failures, show_round_trip};
 
 /// NFT-09 (flowtables) and NFT-14 (`queue`, `flow add`): every file of the VM corpus applies
 /// exactly as `nft -f` applies it.
@@ -21,13 +21,7 @@ fn vm_nft_09_nft_14_vm_corpus_apply_matches_nft() {
     }
     let files = corpus("vm");
     assert_eq!(files.len(), 2, "{files:?}");
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|f| {
-            let name = f.file_name().unwrap().to_string_lossy().into_owned();
-            differential(f).err().map(|e| format!("{name}: {e}"))
-        })
-        .collect();
+    let failures = differential_failures(&files);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

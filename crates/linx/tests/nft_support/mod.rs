@@ -98,6 +98,17 @@ pub fn pull(ns: &NetNs) -> Ruleset {
     Nft::open(&target(ns)).unwrap().pull().unwrap()
 }
 
+/// [`differential`] for every file: one `NAME: problem` line per file that fails.
+pub fn differential_failures(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            differential(f).err().map(|e| format!("{name}: {e}"))
+        })
+        .collect()
+}
+
 /// The differential harness for one file: `nft -f` in one fresh namespace, linx in another;
 /// `nft -j list ruleset` (handles removed) and linx's raw pulls (handles masked) must be equal.
 pub fn differential(f: &Path) -> Result<(), String> {
