@@ -1,12 +1,13 @@
 //! Fuzz the nft language front end (nft-language.md NFT-06, NFT-21: the scanner, parser and
 //! expander never panic or loop on any input). Also checks that whatever parses survives
-//! print → parse unchanged (spans aside).
+//! print → parse unchanged (spans aside), and that the formatter keeping comments (NFT-27)
+//! gives text that parses to the same program, is idempotent and keeps every comment.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use linx_nft_syntax::expand::MemoryFileSystem;
 use linx_nft_syntax::lexer::tokenize;
-use linx_nft_syntax::printer::print_script;
+use linx_nft_syntax::printer::{print_script, print_script_with_comments};
 use linx_nft_syntax::{FileId, Options, load_str, parse_str};
 
 fuzz_target!(|data: &[u8]| {
@@ -21,6 +22,19 @@ fuzz_target!(|data: &[u8]| {
                 p.script.without_spans(),
                 again.script.without_spans(),
                 "{printed}"
+            );
+            let formatted = print_script_with_comments(&p.script, &text);
+            let f = parse_str("formatted.nft", &formatted, &Default::default())
+                .unwrap_or_else(|e| panic!("formatted text does not parse:\n{e}\n{formatted}"));
+            assert_eq!(
+                p.script.without_spans(),
+                f.script.without_spans(),
+                "{formatted}"
+            );
+            assert_eq!(
+                print_script_with_comments(&f.script, &formatted),
+                formatted,
+                "not idempotent"
             );
         }
         Err(e) => {

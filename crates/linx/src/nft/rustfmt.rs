@@ -1,6 +1,6 @@
-//! Formatting the nft text inside Rust sources (NFT-29): the raw string literals of `nft!`
-//! invocations (`nft!(r"…")`, `nft!(NAME = EXPR, …; r#"…"#)`) are reformatted as
-//! [`format_str`](super::format_str) formats files.
+//! Formatting the nft text inside Rust sources (NFT-29): the string literals of `nft!`
+//! invocations (`nft!(r"…")`, `nft!("…")`, `nft!(NAME = EXPR, …; r#"…"#)`) are reformatted as
+//! [`format_str`](super::format_str) formats files, comments included.
 
 use linx_nft_syntax::Diagnostics;
 
@@ -9,7 +9,8 @@ use super::{CompileError, format_str};
 /// The result of [`format_rust`]: the new source and the literals left as they were.
 ///
 /// ```
-/// let r = linx::nft::format_rust("f.rs", "nft!(r\"# c\nadd table ip t\")").unwrap();
+/// // `\q` is no Rust escape: the literal is left as it is and listed.
+/// let r = linx::nft::format_rust("f.rs", "nft!(\"add table ip t \\q\")").unwrap();
 /// assert_eq!(r.kept[0].0, 1);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
