@@ -57,6 +57,21 @@ pub mod kind {
     /// The name of a chain of the same table (`jump`, `goto`).
     #[derive(Clone, Copy, Debug)]
     pub struct Chain;
+    /// An integer field of at most 8 bits (`ip ttl`, `meta l4proto`, `ip dscp`, …): `u8`,
+    /// whose value must fit in `BITS` bits (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct U8<const BITS: u32 = 8>;
+    /// An integer field of 9 to 16 bits (`ip length`, `vlan id`, `ct zone`, …): `u16`, whose
+    /// value must fit in `BITS` bits (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct U16<const BITS: u32 = 16>;
+    /// An integer field of 17 to 32 bits (`meta length`, `ip6 flowlabel`, `meta skuid`, …):
+    /// `u32`, whose value must fit in `BITS` bits (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct U32<const BITS: u32 = 32>;
+    /// A 64-bit integer field (`ct packets`, `ct bytes`, `ct avgpkt`): `u64`.
+    #[derive(Clone, Copy, Debug)]
+    pub struct U64<const BITS: u32 = 64>;
 }
 
 /// A Rust value usable where nft expects a value of kind `K` (see the [module](self) table).
@@ -100,6 +115,32 @@ impl NftValue<kind::Mark> for u32 {
         Ok(ExprKind::Number(Num::new(self.to_string())))
     }
 }
+
+/// `value` as a number, if it fits in a field of `bits` bits.
+fn integer(value: u64, bits: u32) -> Result<ExprKind, Invalid> {
+    if bits < 64 && value >> bits != 0 {
+        return Err(Invalid::new(
+            value.to_string(),
+            format!(
+                "out of range for this {bits}-bit field (at most {})",
+                (1u64 << bits) - 1
+            ),
+        ));
+    }
+    Ok(ExprKind::Number(Num::new(value.to_string())))
+}
+
+macro_rules! integers {
+    ($($kind:ident: $ty:ty),*) => {$(
+        impl<const BITS: u32> NftValue<kind::$kind<BITS>> for $ty {
+            fn to_nft(&self) -> Result<ExprKind, Invalid> {
+                integer(u64::from(*self), BITS)
+            }
+        }
+    )*};
+}
+
+integers!(U8: u8, U16: u16, U32: u32, U64: u64);
 
 impl NftValue<kind::Ipv4> for Ipv4Addr {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
