@@ -250,6 +250,148 @@ fn nft_24_values_checked_at_load_are_input_errors_naming_the_variable() {
     assert_eq!(offline(&s).len(), 4);
 }
 
+/// Integer fields, `set` statements and map data, as the macro builds them (shared by the
+/// offline and the kernel test), and the same text written out.
+fn integers_and_maps() -> (Script, &'static str) {
+    let ttl: u8 = 64;
+    let dscp: u8 = 46;
+    let len: u16 = 1500;
+    let proto: u8 = 17;
+    let mlen: u32 = 1000;
+    let uid: u32 = 1000;
+    let zone: u16 = 7;
+    let pkts: u64 = 1_000_000;
+    let win: u16 = 512;
+    let port: u16 = 8080;
+    let mark: u32 = 0x2a;
+    let to = Ipv4Addr::new(192, 0, 2, 1);
+    let fl: u32 = 0xabcde;
+    let hl: u8 = 255;
+    let vid: u16 = 100;
+    let s = linx::nft!(
+        ttl = ttl, dscp = dscp, len = len, proto = proto, mlen = mlen, uid = uid, zone = zone,
+        pkts = pkts, win = win, port = port, fwmark = mark, to = to, fl = fl, hl = hl, vid = vid;
+        {
+            table ip t {
+                map ports {
+                    type ipv4_addr : inet_service
+                    elements = { 10.0.0.1 : $port }
+                }
+                map marks {
+                    typeof ip saddr : meta mark
+                    elements = { 10.0.0.2 : $fwmark }
+                }
+                chain c {
+                    type filter hook input priority 0; policy accept;
+                    ip ttl $ttl ip dscp $dscp ip length { $len, 100 } accept
+                    meta l4proto $proto meta length > $mlen meta skuid $uid accept
+                    ct zone $zone ct packets > $pkts accept
+                    ip protocol tcp tcp window $win accept
+                    meta mark set ip saddr map { 10.0.0.3 : $fwmark }
+                    tcp dport vmap { $port : accept }
+                }
+                chain raw {
+                    type filter hook prerouting priority raw; policy accept;
+                    ct zone set $zone
+                    ip dscp set $dscp
+                }
+                chain pre {
+                    type nat hook prerouting priority dstnat; policy accept;
+                    dnat to ip saddr map { 10.0.0.4 : $to }
+                }
+            }
+            table ip6 t6 {
+                chain c {
+                    type filter hook input priority 0; policy accept;
+                    ip6 flowlabel $fl ip6 hoplimit $hl accept
+                }
+            }
+            table bridge b {
+                chain c {
+                    type filter hook forward priority 0; policy accept;
+                    vlan id $vid accept
+                }
+            }
+        }
+    );
+    let text = "table ip t {
+	map ports {
+		type ipv4_addr : inet_service
+		elements = { 10.0.0.1 : 8080 }
+	}
+	map marks {
+		typeof ip saddr : meta mark
+		elements = { 10.0.0.2 : 0x2a }
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		ip ttl 64 ip dscp 46 ip length { 1500, 100 } accept
+		meta l4proto 17 meta length > 1000 meta skuid 1000 accept
+		ct zone 7 ct packets > 1000000 accept
+		ip protocol tcp tcp window 512 accept
+		meta mark set ip saddr map { 10.0.0.3 : 0x2a }
+		tcp dport vmap { 8080 : accept }
+	}
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		ct zone set 7
+		ip dscp set 46
+	}
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		dnat to ip saddr map { 10.0.0.4 : 192.0.2.1 }
+	}
+}
+table ip6 t6 {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		ip6 flowlabel 703710 ip6 hoplimit 255 accept
+	}
+}
+table bridge b {
+	chain c {
+		type filter hook forward priority 0; policy accept;
+		vlan id 100 accept
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_integer_fields_set_statements_and_map_data() {
+    let (s, text) = integers_and_maps();
+    assert_same(&offline(&s), &from_text(text));
+}
+
+#[test]
+fn nft_24_integers_out_of_range_for_their_field_are_input_errors() {
+    // `ip dscp` is 6 bits: 64 fits the u8 but not the field.
+    let d: u8 = 64;
+    let s = linx::nft!(d = d; { table ip t { chain c { ip dscp $d accept; }; } });
+    let r = resolver();
+    match s.compile(&CompileEnv::new(&r)) {
+        Err(ScriptError::Input(e)) => {
+            let m = e.to_string();
+            assert!(m.contains("$d"), "{m}");
+            assert!(m.contains("64"), "{m}");
+            assert!(m.contains("6-bit"), "{m}");
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+    // The largest value that fits is accepted.
+    let d: u8 = 63;
+    let s = linx::nft!(d = d; { table ip t { chain c { ip dscp $d accept; }; } });
+    assert_same(
+        &offline(&s),
+        &from_text("table ip t {\n\tchain c {\n\t\tip dscp 63 accept\n\t}\n}\n"),
+    );
+    // `vlan id` is 12 bits.
+    let v: u16 = 4096;
+    let s = linx::nft!(v = v; { table bridge b { chain c { vlan id $v accept; }; } });
+    assert!(matches!(s.compile(&CompileEnv::new(&r)), Err(ScriptError::Input(e)) if e.to_string().contains("$v")));
+}
+
 #[test]
 fn nft_17_iif_names_stay_symbolic_until_load() {
     let i = "eth0";
@@ -411,4 +553,26 @@ fn nft_17_iif_interpolation_resolves_in_the_target_namespace() {
     }
     let listed = other.run("nft", &["list", "ruleset"]);
     assert!(listed.trim().is_empty(), "{listed}");
+}
+
+#[test]
+fn nft_24_integer_fields_and_map_data_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = integers_and_maps();
+    let dir = std::env::temp_dir().join(format!("linx-nft-macro-int-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ints.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    let t = target(&b);
+    s.check(&t).expect("kernel validates the macro program");
+    s.apply(&t).expect("macro program applies");
+    let want = nft_json(&a);
+    assert!(want.to_string().contains("flowlabel"), "{want}");
+    assert_eq!(nft_json(&b), want);
+    let _ = std::fs::remove_dir_all(&dir);
 }

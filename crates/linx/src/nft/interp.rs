@@ -18,6 +18,23 @@
 //! | `iif`, `oif` (resolved to an index at load, in the target namespace) | [`kind::IfIndex`] | [`IfName`], `&str`, `String` |
 //! | `meta mark`, `ct mark`, `mark` sets | [`kind::Mark`] | `u32` |
 //! | `jump $c`, `goto $c` | [`kind::Chain`] | `&str`, `String` |
+//! | 8-bit fields: `ip ttl\|protocol`, `ip6 hoplimit\|nexthdr`, `meta l4proto`, `ct protocol`, `icmp\|icmpv6 type\|code`, `inet_proto` sets | [`kind::U8<8>`](kind::U8) | `u8` |
+//! | narrower fields: `ip\|ip6 dscp` (6 bits), `ecn` (2), `version`, `ip hdrlength`, `tcp doff` (4), `vlan pcp` (3), `vlan dei\|cfi` (1) | [`kind::U8<BITS>`](kind::U8) | `u8` (width checked at load) |
+//! | 16-bit fields: `ip length\|id\|frag-off\|checksum`, `ip6 length`, `tcp window\|checksum\|urgptr`, `udp length\|checksum`, `icmp id\|sequence\|mtu`, `icmpv6 id\|sequence\|max-delay`, `ct zone`, `meta ibrpvid` | [`kind::U16<16>`](kind::U16) | `u16` |
+//! | `vlan id` (12 bits) | [`kind::U16<12>`](kind::U16) | `u16` (width checked at load) |
+//! | 32-bit fields: `meta length\|skuid\|skgid\|cpu\|cgroup`, `tcp sequence\|ackseq`, `icmpv6 mtu` | [`kind::U32<32>`](kind::U32) | `u32` |
+//! | `ip6 flowlabel` (20 bits) | [`kind::U32<20>`](kind::U32) | `u32` (width checked at load) |
+//! | `ct packets\|bytes\|avgpkt` (with or without a direction) | [`kind::U64`] | `u64` |
+//!
+//! A position is a match's right-hand side (also inside sets, ranges, prefixes and
+//! concatenations, component by component), the value of a `set` statement on that selector
+//! (`meta mark set $m`, `ct zone set $z`, `ip dscp set $d`), an element of a declared set or
+//! map (kind by the declared `type`/`typeof` key), the data of a declared map (kind by its data
+//! type: `type ipv4_addr : inet_service` takes a `u16`) and the data of an anonymous map
+//! (`meta mark set ip saddr map { 10.0.0.1 : $m }`, `dnat to ip saddr map { 10.0.0.1 : $a }`
+//! or `{ … : $a . $p }`; kind by the statement). Rates, quotas and timeouts take no
+//! interpolation (the grammar has numbers and time strings there), nor do symbolic selectors
+//! without a plain numeric form (`ct state`, `meta pkttype`, `tcp flags`, …).
 //!
 //! Every kind accepts references to these types too.
 //!
