@@ -3,8 +3,8 @@
 //! type: the generated code requires `linx::nft::interp::NftValue<Kind>` of the expression.
 
 use linx_nft_syntax::ast::{
-    ChainItem, Command, CommandKind, DeviceSpec, Expr, ExprKind, Family, FlowtableItem, MapData, Nat,
-    NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem,
+    ChainItem, Command, CommandKind, DeviceSpec, Expr, ExprKind, Family, FlowtableItem, MapData,
+    Nat, NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem,
     TableSel, TopItem, Var, Verdict,
 };
 use linx_nft_syntax::walk::{VisitMut, WalkMut};
@@ -553,8 +553,8 @@ impl Classifier {
             (Some(NfProto::Ip6), _) | (None, Family::Ip6) => Some(Kind::Ipv6),
             _ => None,
         };
-        match (&n.addr, addr_kind) {
-            (Some(a), Some(k)) => match &a.kind {
+        if let (Some(a), Some(k)) = (&n.addr, addr_kind) {
+            match &a.kind {
                 // `dnat to KEY map { k : addr }` or `{ k : addr . port }`.
                 ExprKind::Map { key, map } => {
                     let concat = matches!(&map.kind, ExprKind::Set(elems) if elems.iter().any(
@@ -567,8 +567,7 @@ impl Classifier {
                     }
                 }
                 _ => self.value(a, k),
-            },
-            _ => {}
+            }
         }
         if let Some(p) = &n.port {
             self.value(p, Kind::InetService);

@@ -389,7 +389,9 @@ fn nft_24_integers_out_of_range_for_their_field_are_input_errors() {
     // `vlan id` is 12 bits.
     let v: u16 = 4096;
     let s = linx::nft!(v = v; { table bridge b { chain c { vlan id $v accept; }; } });
-    assert!(matches!(s.compile(&CompileEnv::new(&r)), Err(ScriptError::Input(e)) if e.to_string().contains("$v")));
+    assert!(
+        matches!(s.compile(&CompileEnv::new(&r)), Err(ScriptError::Input(e)) if e.to_string().contains("$v"))
+    );
 }
 
 #[test]
