@@ -298,6 +298,7 @@ fn integers_and_maps() -> (Script, &'static str) {
                 chain pre {
                     type nat hook prerouting priority dstnat; policy accept;
                     dnat to ip saddr map { 10.0.0.4 : $to }
+                    meta l4proto tcp dnat to ip saddr map { 10.0.0.5 : $to . $port }
                 }
             }
             table ip6 t6 {
@@ -340,6 +341,7 @@ fn integers_and_maps() -> (Script, &'static str) {
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
 		dnat to ip saddr map { 10.0.0.4 : 192.0.2.1 }
+		meta l4proto tcp dnat to ip saddr map { 10.0.0.5 : 192.0.2.1 . 8080 }
 	}
 }
 table ip6 t6 {
