@@ -4,7 +4,7 @@
 
 use linx_nft_syntax::ast::{
     ChainItem, Command, CommandKind, DeviceSpec, Expr, ExprKind, Family, FlowtableItem, MapData,
-    Nat, NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem,
+    Nat, NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem, TimeValue,
     TableSel, TopItem, Var, Verdict,
 };
 use linx_nft_syntax::walk::{VisitMut, WalkMut};
@@ -22,6 +22,8 @@ pub(crate) enum Kind {
     Chain,
     /// An integer field of this many bits (1 to 64).
     Int(u8),
+    /// A timeout.
+    Duration,
 }
 
 impl Kind {
@@ -35,6 +37,7 @@ impl Kind {
             Kind::IfIndex => "IfIndex",
             Kind::Mark => "Mark",
             Kind::Chain => "Chain",
+            Kind::Duration => "Duration",
             Kind::Int(bits) => {
                 let ty = proc_macro2::Ident::new(
                     int_type(bits).to_ascii_uppercase().as_str(),
@@ -58,6 +61,7 @@ impl Kind {
             Kind::Mark => "a mark (u32)".into(),
             Kind::Chain => "a chain name".into(),
             Kind::Int(bits) => format!("a {bits}-bit integer ({})", int_type(bits)),
+            Kind::Duration => "a timeout (std::time::Duration)".into(),
         }
     }
 }
@@ -301,6 +305,15 @@ impl Classifier {
         }
     }
 
+    /// A set or element timeout.
+    fn timeout(&mut self, t: Option<&TimeValue>) {
+        if let Some(TimeValue::Var(v)) = t
+            && v.value.is_none()
+        {
+            self.record(v, Kind::Duration);
+        }
+    }
+
     /// An anonymous map `KEY map { k : d, … }` whose data are of the kinds `data`.
     fn map(&mut self, key: &Expr, map: &Expr, data: &[Option<Kind>]) {
         let keys = lhs_kinds(key);
@@ -349,6 +362,7 @@ impl Classifier {
     /// a verdict).
     fn elem(&mut self, el: &SetElem, kinds: &[Option<Kind>], data: &[Option<Kind>]) {
         self.rhs(&el.key, kinds);
+        self.timeout(el.options.timeout.as_ref());
         if let Some(d) = &el.data {
             if data.is_empty() {
                 self.verdict_expr(d);
@@ -410,6 +424,13 @@ impl Classifier {
             CommandKind::Set {
                 body: Some(body), ..
             } => self.set_items(&body.items),
+            CommandKind::Element { elements, .. } => {
+                if let ExprKind::Set(elems) = &elements.kind {
+                    for el in elems {
+                        self.timeout(el.options.timeout.as_ref());
+                    }
+                }
+            }
             CommandKind::Flowtable {
                 body: Some(body), ..
             } => {
@@ -465,6 +486,7 @@ impl Classifier {
                         data = types.iter().map(|t| set_type_kind(&t.name)).collect();
                     }
                 }
+                SetItem::Timeout(t) => self.timeout(Some(t)),
                 SetItem::Typeof { key, data: d, .. } => {
                     kinds = key.iter().map(lhs_kind).collect();
                     if let Some(d) = d {
@@ -510,6 +532,7 @@ impl Classifier {
                 }
             }
             StmtKind::Nat(n) => self.nat(n, fam),
+            StmtKind::Set(s) => self.timeout(s.options.timeout.as_ref()),
             StmtKind::MetaSet {
                 key,
                 explicit,
@@ -692,5 +715,29 @@ mod tests {
         assert_eq!(get("a"), Some(Kind::Ipv4));
         assert_eq!(get("b"), Some(Kind::Ipv4));
         assert_eq!(get("bp"), Some(Kind::InetService));
+    }
+
+    #[test]
+    fn nft_24_timeouts_are_durations() {
+        let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout $a\n\t\telements = { 10.0.0.1 timeout $b }\n\t}\n\tchain c {\n\t\tupdate @s { ip saddr timeout $c }\n\t}\n}\nadd element ip t s { 10.0.0.2 timeout $d }\n";
+        let (uses, errors) = kinds_of(text, &["a", "b", "c", "d"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        for n in ["a", "b", "c", "d"] {
+            assert!(uses.contains(&(n.to_string(), Kind::Duration)), "{n}: {uses:?}");
+        }
+        // `expires` takes no interpolation (the grammar has a time value there).
+        let o = Options {
+            externals: vec!["e".into()],
+            ..Options::default()
+        };
+        assert!(
+            load_str(
+                "t.nft",
+                "add element ip t s { 10.0.0.2 expires $e }\n",
+                &o,
+                &MemoryFileSystem::new()
+            )
+            .is_err()
+        );
     }
 }

@@ -1216,6 +1216,22 @@ impl Lift for ast::SetOp {
     }
 }
 
+impl Lift for ast::TimeValue {
+    fn lift(&self) -> TokenStream {
+        let a = ast_path();
+        match self {
+            ast::TimeValue::Lit(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::TimeValue::Lit(#v_0) }
+            }
+            ast::TimeValue::Var(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::TimeValue::Var(#v_0) }
+            }
+        }
+    }
+}
+
 impl Lift for ast::ElemOptions {
     fn lift(&self) -> TokenStream {
         let a = ast_path();

@@ -788,7 +788,7 @@ pub enum SetItem {
     /// `flags a, b`
     Flags(Vec<(SetFlag, Span)>),
     /// `timeout T`
-    Timeout(Str),
+    Timeout(TimeValue),
     /// `gc-interval T`
     GcInterval(Str),
     /// Stateful statements for every element (`counter`, `limit …`, `quota …`, `ct count …`).
@@ -1388,11 +1388,37 @@ impl SetOp {
     }
 }
 
+/// A timeout: a time value (`30s`, `1h30m`) or a variable standing for one (an interpolation
+/// of the `nft!` macros, or a `define`).
+///
+/// ```
+/// use linx_nft_syntax::ast::{Str, TimeValue};
+/// let t = TimeValue::Lit(Str { text: "30s".into(), quoted: false, span: Default::default() });
+/// assert_eq!(t.span(), Default::default());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeValue {
+    /// A time value as written.
+    Lit(Str),
+    /// `$var`
+    Var(Var),
+}
+
+impl TimeValue {
+    /// Where the value is written.
+    pub fn span(&self) -> Span {
+        match self {
+            TimeValue::Lit(s) => s.span,
+            TimeValue::Var(v) => v.span,
+        }
+    }
+}
+
 /// Per-element options of set elements and set statements.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElemOptions {
     /// `timeout T`
-    pub timeout: Option<Str>,
+    pub timeout: Option<TimeValue>,
     /// `expires T`
     pub expires: Option<Str>,
     /// `comment "…"`

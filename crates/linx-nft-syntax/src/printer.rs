@@ -210,7 +210,8 @@ fn set_item_start(i: &SetItem) -> u32 {
             span.start
         }
         SetItem::Flags(f) => f.first().map_or(u32::MAX, |(_, s)| s.start),
-        SetItem::Timeout(t) | SetItem::GcInterval(t) | SetItem::Comment(t) => t.span.start,
+        SetItem::Timeout(t) => t.span().start,
+        SetItem::GcInterval(t) | SetItem::Comment(t) => t.span.start,
         SetItem::Stateful(stmts) => stmts.first().map_or(u32::MAX, |s| s.span.start),
         SetItem::Elements(e) => e.span.start,
         SetItem::Policy(p) => p.span.start,
@@ -802,7 +803,7 @@ impl Printer {
                 }
                 SetItem::Timeout(t) => {
                     self.out.push_str("timeout ");
-                    self.out.push_str(&t.text);
+                    self.time_value(t);
                 }
                 SetItem::GcInterval(t) => {
                     self.out.push_str("gc-interval ");
@@ -1095,10 +1096,17 @@ impl Printer {
         }
     }
 
+    fn time_value(&mut self, t: &TimeValue) {
+        match t {
+            TimeValue::Lit(s) => self.out.push_str(&s.text),
+            TimeValue::Var(v) => self.bare_var(v),
+        }
+    }
+
     fn elem_options(&mut self, o: &ElemOptions) {
         if let Some(t) = &o.timeout {
             self.out.push_str(" timeout ");
-            self.out.push_str(&t.text);
+            self.time_value(t);
         }
         if let Some(t) = &o.expires {
             self.out.push_str(" expires ");

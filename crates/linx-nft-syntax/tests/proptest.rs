@@ -299,7 +299,7 @@ fn elem_options() -> impl Strategy<Value = ElemOptions> {
         prop::option::of(quoted().prop_map(Str::quoted)),
     )
         .prop_map(|(timeout, expires, comment)| ElemOptions {
-            timeout,
+            timeout: timeout.map(TimeValue::Lit),
             expires,
             comment,
         })
@@ -581,7 +581,7 @@ fn set_decl() -> impl Strategy<Value = TableItem> {
                 ));
             }
             if let Some(t) = timeout {
-                items.push(SetItem::Timeout(t));
+                items.push(SetItem::Timeout(TimeValue::Lit(t)));
             }
             if let Some(e) = elements {
                 items.push(SetItem::Elements(e));

@@ -7,6 +7,7 @@
 #![cfg(feature = "netfilter")]
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 use linx::Ipv4Prefix;
 use linx::nft::{CompileEnv, Program, Script, ScriptError, StaticIfResolver};
@@ -396,6 +397,63 @@ fn nft_24_integers_out_of_range_for_their_field_are_input_errors() {
     );
 }
 
+/// Set, element and `update` timeouts as `Duration`s, and the same text written out.
+fn timeouts() -> (Script, &'static str) {
+    let set = Duration::from_secs(3723);
+    let elem = Duration::from_millis(1500);
+    let upd = Duration::from_secs(90);
+    let s = linx::nft!(life = set, elem = elem, upd = upd; {
+        table ip t {
+            set seen {
+                type ipv4_addr
+                flags dynamic,timeout
+                timeout $life
+                elements = { 10.0.0.9 timeout $elem }
+            }
+            chain c {
+                type filter hook input priority 0; policy accept;
+                update @seen { ip saddr timeout $upd }
+            }
+        }
+    });
+    let text = "table ip t {
+	set seen {
+		type ipv4_addr
+		flags dynamic,timeout
+		timeout 1h2m3s
+		elements = { 10.0.0.9 timeout 1s500ms }
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		update @seen { ip saddr timeout 1m30s }
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_timeouts_take_durations() {
+    let (s, text) = timeouts();
+    assert_same(&offline(&s), &from_text(text));
+    // The loaded source shows the values as nft writes time.
+    let printed = linx::nft::syntax::printer::print_script(&s.source().unwrap().script);
+    assert!(printed.contains("timeout 1h2m3s"), "{printed}");
+    assert!(printed.contains("timeout 1s500ms"), "{printed}");
+    // Sub-millisecond durations are input errors naming the variable.
+    let t = Duration::from_micros(1500);
+    let s = linx::nft!(t = t; { table ip t { set s { type ipv4_addr; flags timeout; timeout $t; }; } });
+    let r = resolver();
+    match s.compile(&CompileEnv::new(&r)) {
+        Err(ScriptError::Input(e)) => {
+            let m = e.to_string();
+            assert!(m.contains("$t"), "{m}");
+            assert!(m.contains("milliseconds"), "{m}");
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
 #[test]
 fn nft_17_iif_names_stay_symbolic_until_load() {
     let i = "eth0";
@@ -578,5 +636,26 @@ fn nft_24_integer_fields_and_map_data_apply_the_same_state_as_nft_f() {
     let want = nft_json(&a);
     assert!(want.to_string().contains("flowlabel"), "{want}");
     assert_eq!(nft_json(&b), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_24_timeouts_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = timeouts();
+    let dir = std::env::temp_dir().join(format!("linx-nft-macro-time-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("timeouts.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    s.apply(&target(&b)).expect("macro program applies");
+    // `nft_state` drops the ticking `expires`.
+    let want = a.nft_state();
+    assert!(want.to_string().contains("\"timeout\":3723"), "{want}");
+    assert_eq!(b.nft_state(), want);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,6 +25,7 @@
 //! | 32-bit fields: `meta length\|skuid\|skgid\|cpu\|cgroup`, `tcp sequence\|ackseq`, `icmpv6 mtu` | [`kind::U32<32>`](kind::U32) | `u32` |
 //! | `ip6 flowlabel` (20 bits) | [`kind::U32<20>`](kind::U32) | `u32` (width checked at load) |
 //! | `ct packets\|bytes\|avgpkt` (with or without a direction) | [`kind::U64`] | `u64` |
+//! | set `timeout`, element `timeout` (in declarations, `add element` and `add\|update @s { … }`) | [`kind::Duration`] | [`Duration`] (whole milliseconds, checked at load; written as nft prints time, `1h2m3s`) |
 //!
 //! A position is a match's right-hand side (also inside sets, ranges, prefixes and
 //! concatenations, component by component), the value of a `set` statement on that selector
@@ -32,9 +33,9 @@
 //! map (kind by the declared `type`/`typeof` key), the data of a declared map (kind by its data
 //! type: `type ipv4_addr : inet_service` takes a `u16`) and the data of an anonymous map
 //! (`meta mark set ip saddr map { 10.0.0.1 : $m }`, `dnat to ip saddr map { 10.0.0.1 : $a }`
-//! or `{ … : $a . $p }`; kind by the statement). Rates, quotas and timeouts take no
-//! interpolation (the grammar has numbers and time strings there), nor do symbolic selectors
-//! without a plain numeric form (`ct state`, `meta pkttype`, `tcp flags`, …).
+//! or `{ … : $a . $p }`; kind by the statement). Rates and quotas take no interpolation (the
+//! grammar has numbers there), nor do `expires`, `gc-interval`, or symbolic selectors without a
+//! plain numeric form (`ct state`, `meta pkttype`, `tcp flags`, …).
 //!
 //! Every kind accepts references to these types too.
 //!
@@ -46,8 +47,10 @@
 //! ```
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 use linx_nft_syntax::ast::{Expr, ExprKind, Num};
+use linx_nft_syntax::keywords::{format_time, parse_time};
 
 use crate::types::{IfName, Ipv4Prefix, Ipv6Prefix};
 
@@ -89,6 +92,10 @@ pub mod kind {
     /// A 64-bit integer field (`ct packets`, `ct bytes`, `ct avgpkt`): `u64`.
     #[derive(Clone, Copy, Debug)]
     pub struct U64<const BITS: u32 = 64>;
+    /// A timeout (set `timeout`, element `timeout`, `update @s { … timeout $t }`):
+    /// [`std::time::Duration`], in whole milliseconds (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Duration;
 }
 
 /// A Rust value usable where nft expects a value of kind `K` (see the [module](self) table).
@@ -158,6 +165,27 @@ macro_rules! integers {
 }
 
 integers!(U8: u8, U16: u16, U32: u32, U64: u64);
+
+impl NftValue<kind::Duration> for Duration {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        let text = format!("{self:?}");
+        if self.subsec_nanos() % 1_000_000 != 0 {
+            return Err(Invalid::new(
+                text,
+                "nft time values are whole milliseconds",
+            ));
+        }
+        let Ok(ms) = u64::try_from(self.as_millis()) else {
+            return Err(Invalid::new(text, "too large for an nft time value"));
+        };
+        let t = format_time(ms);
+        // nft takes at most 8 digits per unit.
+        if parse_time(&t) != Ok(ms) {
+            return Err(Invalid::new(text, "too large for an nft time value"));
+        }
+        Ok(ExprKind::Symbol(t))
+    }
+}
 
 impl NftValue<kind::Ipv4> for Ipv4Addr {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {

@@ -904,7 +904,7 @@ impl Compiler<'_> {
                         s.flags = (s.flags & (SET_MAP | SET_OBJECT)) | v;
                     }
                 }
-                ast::SetItem::Timeout(t) => s.timeout = super::eval::time_ms(t)?,
+                ast::SetItem::Timeout(t) => s.timeout = super::eval::time_value_ms(t)?,
                 ast::SetItem::GcInterval(t) => {
                     s.gc_int = super::eval::time_ms(t)? as u32;
                 }
