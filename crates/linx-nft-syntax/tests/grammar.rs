@@ -872,3 +872,19 @@ fn nft_06_context_sensitive_keywords() {
     let s = one_rule("meta l4proto { tcp, udp, icmp, icmpv6 } ip protocol esp ether type vlan");
     assert_eq!(s.len(), 3);
 }
+
+#[test]
+fn nft_24_timeouts_take_a_variable() {
+    let s = one_rule("update @s4 { ip saddr timeout $t } add @s4 { ip saddr timeout 5m }");
+    let StmtKind::Set(u) = &s[0].kind else {
+        panic!()
+    };
+    assert!(matches!(&u.options.timeout, Some(TimeValue::Var(v)) if v.name == "t"));
+    let StmtKind::Set(a) = &s[1].kind else {
+        panic!()
+    };
+    assert!(matches!(&a.options.timeout, Some(TimeValue::Lit(l)) if l.text == "5m"));
+    let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout $life\n\t\telements = { 10.0.0.1 timeout $e }\n\t}\n}\n";
+    let ast = roundtrip(text);
+    assert_eq!(print_script(&ast), text);
+}
