@@ -888,3 +888,18 @@ fn nft_24_timeouts_take_a_variable() {
     let ast = roundtrip(text);
     assert_eq!(print_script(&ast), text);
 }
+
+#[test]
+fn nft_24_rates_and_quotas_refuse_a_variable_as_unsupported() {
+    for rule in [
+        "limit rate over $n/second accept",
+        "limit rate $n bytes/second accept",
+        "quota over $q bytes drop",
+    ] {
+        let text = wrap("inet", rule);
+        let e = parse_str("test.nft", &text, &ParseOptions::default()).unwrap_err();
+        let d = e.diagnostics.iter().next().expect("one diagnostic");
+        assert_eq!(d.class, linx_nft_syntax::diag::Class::Unsupported, "{rule}: {e}");
+        assert!(d.message.contains("takes a number here"), "{rule}: {e}");
+    }
+}

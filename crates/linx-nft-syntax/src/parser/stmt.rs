@@ -444,6 +444,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn limit_rate_args(&mut self) -> PResult<LimitRate> {
         let start = self.peek().span;
         let mode = self.rate_mode();
+        self.refuse_variable("a rate")?;
         let count = self.num("a rate")?;
         if self.eat(TokenKind::Slash).is_some() {
             let per = self.time_unit()?;
@@ -507,6 +508,18 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// `$var` where only a number is taken (rates, quotas): unsupported, not a syntax error.
+    fn refuse_variable(&mut self, what: &str) -> PResult<()> {
+        if self.at(TokenKind::Dollar) {
+            let v = self.variable()?;
+            return Err(self.unsupported(
+                v.span,
+                format!("${} cannot stand for {what}: linx takes a number here", v.name),
+            ));
+        }
+        Ok(())
+    }
+
     fn rate_mode(&mut self) -> Option<RateMode> {
         if self.eat_word("over").is_some() {
             Some(RateMode::Over)
@@ -520,6 +533,7 @@ impl<'a> Parser<'a> {
     /// `[over|until] N unit [used N unit]`
     pub(crate) fn quota_spec(&mut self) -> PResult<QuotaSpec> {
         let mode = self.rate_mode();
+        self.refuse_variable("a quota")?;
         let n = self.num("a number")?;
         let (unit, _) = self.byte_unit()?;
         let used = if self.eat_word("used").is_some() {

@@ -33,9 +33,9 @@
 //! map (kind by the declared `type`/`typeof` key), the data of a declared map (kind by its data
 //! type: `type ipv4_addr : inet_service` takes a `u16`) and the data of an anonymous map
 //! (`meta mark set ip saddr map { 10.0.0.1 : $m }`, `dnat to ip saddr map { 10.0.0.1 : $a }`
-//! or `{ … : $a . $p }`; kind by the statement). Rates and quotas take no interpolation (the
-//! grammar has numbers there), nor do `expires`, `gc-interval`, or symbolic selectors without a
-//! plain numeric form (`ct state`, `meta pkttype`, `tcp flags`, …).
+//! or `{ … : $a . $p }`; kind by the statement). Rates and quotas take no interpolation (a
+//! `$var` there is an `unsupported` diagnostic), nor do `expires`, `gc-interval`, or symbolic
+//! selectors without a plain numeric form (`ct state`, `meta pkttype`, `tcp flags`, …).
 //!
 //! Every kind accepts references to these types too.
 //!
