@@ -4,8 +4,8 @@
 
 use linx_nft_syntax::ast::{
     ChainItem, Command, CommandKind, DeviceSpec, Expr, ExprKind, Family, FlowtableItem, MapData,
-    Nat, NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem, TimeValue,
-    TableSel, TopItem, Var, Verdict,
+    Nat, NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem,
+    TableSel, TimeValue, TopItem, Var, Verdict,
 };
 use linx_nft_syntax::walk::{VisitMut, WalkMut};
 use linx_nft_syntax::{Diagnostic, Span};
@@ -723,7 +723,10 @@ mod tests {
         let (uses, errors) = kinds_of(text, &["a", "b", "c", "d"]);
         assert_eq!(errors, 0, "{uses:?}");
         for n in ["a", "b", "c", "d"] {
-            assert!(uses.contains(&(n.to_string(), Kind::Duration)), "{n}: {uses:?}");
+            assert!(
+                uses.contains(&(n.to_string(), Kind::Duration)),
+                "{n}: {uses:?}"
+            );
         }
         // `expires` takes no interpolation (the grammar has a time value there).
         let o = Options {

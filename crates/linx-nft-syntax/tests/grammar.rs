@@ -899,7 +899,11 @@ fn nft_24_rates_and_quotas_refuse_a_variable_as_unsupported() {
         let text = wrap("inet", rule);
         let e = parse_str("test.nft", &text, &ParseOptions::default()).unwrap_err();
         let d = e.diagnostics.iter().next().expect("one diagnostic");
-        assert_eq!(d.class, linx_nft_syntax::diag::Class::Unsupported, "{rule}: {e}");
+        assert_eq!(
+            d.class,
+            linx_nft_syntax::diag::Class::Unsupported,
+            "{rule}: {e}"
+        );
         assert!(d.message.contains("takes a number here"), "{rule}: {e}");
     }
 }

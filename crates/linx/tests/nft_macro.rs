@@ -442,7 +442,8 @@ fn nft_24_timeouts_take_durations() {
     assert!(printed.contains("timeout 1s500ms"), "{printed}");
     // Sub-millisecond durations are input errors naming the variable.
     let t = Duration::from_micros(1500);
-    let s = linx::nft!(t = t; { table ip t { set s { type ipv4_addr; flags timeout; timeout $t; }; } });
+    let s =
+        linx::nft!(t = t; { table ip t { set s { type ipv4_addr; flags timeout; timeout $t; }; } });
     let r = resolver();
     match s.compile(&CompileEnv::new(&r)) {
         Err(ScriptError::Input(e)) => {

@@ -514,7 +514,10 @@ impl<'a> Parser<'a> {
             let v = self.variable()?;
             return Err(self.unsupported(
                 v.span,
-                format!("${} cannot stand for {what}: linx takes a number here", v.name),
+                format!(
+                    "${} cannot stand for {what}: linx takes a number here",
+                    v.name
+                ),
             ));
         }
         Ok(())

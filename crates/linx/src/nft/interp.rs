@@ -170,10 +170,7 @@ impl NftValue<kind::Duration> for Duration {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
         let text = format!("{self:?}");
         if self.subsec_nanos() % 1_000_000 != 0 {
-            return Err(Invalid::new(
-                text,
-                "nft time values are whole milliseconds",
-            ));
+            return Err(Invalid::new(text, "nft time values are whole milliseconds"));
         }
         let Ok(ms) = u64::try_from(self.as_millis()) else {
             return Err(Invalid::new(text, "too large for an nft time value"));
