@@ -44,6 +44,12 @@
 //! use linx::nft::syntax::ast::ExprKind;
 //! assert_eq!(NftValue::<kind::InetService>::to_nft(&22u16), Ok(ExprKind::Number(linx::nft::syntax::ast::Num::new("22"))));
 //! assert!(NftValue::<kind::IfName>::to_nft("a-name-longer-than-15").is_err());
+//! // `ip dscp` is 6 bits wide.
+//! assert!(NftValue::<kind::U8<6>>::to_nft(&63u8).is_ok());
+//! assert!(NftValue::<kind::U8<6>>::to_nft(&64u8).is_err());
+//! let t = std::time::Duration::from_secs(3723);
+//! assert_eq!(NftValue::<kind::Duration>::to_nft(&t), Ok(ExprKind::Symbol("1h2m3s".into())));
+//! assert!(NftValue::<kind::Duration>::to_nft(&std::time::Duration::from_micros(1)).is_err());
 //! ```
 
 use std::net::{Ipv4Addr, Ipv6Addr};
