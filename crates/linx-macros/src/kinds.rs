@@ -3,9 +3,9 @@
 //! type: the generated code requires `linx::nft::interp::NftValue<Kind>` of the expression.
 
 use linx_nft_syntax::ast::{
-    ChainItem, Command, CommandKind, DeviceSpec, Expr, ExprKind, Family, FlowtableItem, MapData,
-    Nat, NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem,
-    TableSel, TimeValue, TopItem, Var, Verdict,
+    ChainItem, Command, CommandKind, Count, DeviceSpec, Expr, ExprKind, Family, FlowtableItem,
+    MapData, Nat, NfProto, ObjSel, PayloadProto, Rate, Rule, Script, SetElem, SetItem, Stmt,
+    StmtKind, TableItem, TableSel, TimeValue, TopItem, Var, Verdict,
 };
 use linx_nft_syntax::walk::{VisitMut, WalkMut};
 use linx_nft_syntax::{Diagnostic, Span};
@@ -108,7 +108,8 @@ pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>, Vec<Strin
                     "${name} cannot be interpolated here: a Rust value may stand in value \
                      positions of matches (and `set` statements) on ports, addresses, interface \
                      names, marks and integer header/meta/ct fields, in set elements and map \
-                     data, NAT targets, device lists and jump/goto targets"
+                     data, NAT targets, timeouts, rates, quotas, device lists and jump/goto \
+                     targets"
                 ),
             ));
         }
@@ -302,6 +303,15 @@ impl Classifier {
             ExprKind::Prefix { base, .. } => self.value(base, kind),
             ExprKind::Map { key, map } => self.map(key, map, &[Some(kind)]),
             _ => {}
+        }
+    }
+
+    /// A rate or quota number (`u64`).
+    fn count(&mut self, c: &Count) {
+        if let Count::Var(v) = c
+            && v.value.is_none()
+        {
+            self.record(v, Kind::Int(64));
         }
     }
 
@@ -532,7 +542,17 @@ impl Classifier {
                 }
             }
             StmtKind::Nat(n) => self.nat(n, fam),
-            StmtKind::Set(s) => self.timeout(s.options.timeout.as_ref()),
+            StmtKind::Set(s) => {
+                self.timeout(s.options.timeout.as_ref());
+                for st in &s.stmts {
+                    self.stmt(st, fam);
+                }
+            }
+            StmtKind::Limit(l) => match &l.rate {
+                Rate::Packets { count, .. } => self.count(count),
+                Rate::Bytes { amount, .. } => self.count(&amount.amount),
+            },
+            StmtKind::Quota(q) => self.count(&q.amount.amount),
             StmtKind::MetaSet {
                 key,
                 explicit,
@@ -742,5 +762,18 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn nft_24_rates_and_quotas_are_u64() {
+        let text = "table inet t {\n\tchain c {\n\t\tlimit rate over $a/second drop\n\t\tlimit rate $b kbytes/minute accept\n\t\tquota over $c drop\n\t\tupdate @s { ip saddr limit rate $d/hour }\n\t}\n}\n";
+        let (uses, errors) = kinds_of(text, &["a", "b", "c", "d"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        for n in ["a", "b", "c", "d"] {
+            assert!(
+                uses.contains(&(n.to_string(), Kind::Int(64))),
+                "{n}: {uses:?}"
+            );
+        }
     }
 }

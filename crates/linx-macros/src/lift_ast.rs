@@ -981,6 +981,22 @@ impl Lift for ast::TimeUnit {
     }
 }
 
+impl Lift for ast::Count {
+    fn lift(&self) -> TokenStream {
+        let a = ast_path();
+        match self {
+            ast::Count::Num(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::Count::Num(#v_0) }
+            }
+            ast::Count::Var(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::Count::Var(#v_0) }
+            }
+        }
+    }
+}
+
 impl Lift for ast::ByteAmount {
     fn lift(&self) -> TokenStream {
         let a = ast_path();

@@ -239,10 +239,10 @@ fn object_item_start(i: &ObjectItem) -> u32 {
         | ObjectItem::Synproxy { mss: n, .. }
         | ObjectItem::Dport(n)
         | ObjectItem::Size(n) => n.span.start,
-        ObjectItem::Quota(q) => q.amount.amount.span.start,
+        ObjectItem::Quota(q) => q.amount.amount.span().start,
         ObjectItem::Limit(l) => match &l.rate {
-            Rate::Packets { count, .. } => count.span.start,
-            Rate::Bytes { amount, .. } => amount.amount.span.start,
+            Rate::Packets { count, .. } => count.span().start,
+            Rate::Bytes { amount, .. } => amount.amount.span().start,
         },
         ObjectItem::L3Proto(_, s) => s.start,
         ObjectItem::Protocol(p) => p.span.start,
@@ -1047,10 +1047,22 @@ impl Printer {
         }
     }
 
+    fn count(&mut self, c: &Count) {
+        match c {
+            Count::Num(n) => self.out.push_str(&n.text),
+            Count::Var(v) => match v.value.as_deref().map(|e| &e.resolved().kind) {
+                Some(ExprKind::Number(n)) => self.out.push_str(&n.text),
+                _ => self.var(v),
+            },
+        }
+    }
+
     fn byte_amount(&mut self, b: &ByteAmount) {
-        self.out.push_str(&b.amount.text);
-        self.out.push(' ');
-        self.out.push_str(&b.unit);
+        self.count(&b.amount);
+        if !b.unit.is_empty() {
+            self.out.push(' ');
+            self.out.push_str(&b.unit);
+        }
     }
 
     fn limit_rate(&mut self, l: &LimitRate) {
@@ -1060,7 +1072,7 @@ impl Printer {
         }
         match &l.rate {
             Rate::Packets { count, per } => {
-                self.out.push_str(&count.text);
+                self.count(count);
                 self.out.push('/');
                 self.out.push_str(per.as_str());
             }

@@ -460,6 +460,15 @@ impl WalkMut for TimeValue {
     }
 }
 
+impl WalkMut for Count {
+    fn walk_mut(&mut self, v: &mut dyn VisitMut) {
+        match self {
+            Count::Num(n) => n.walk_mut(v),
+            Count::Var(x) => x.walk_mut(v),
+        }
+    }
+}
+
 impl WalkMut for ElemOptions {
     fn walk_mut(&mut self, v: &mut dyn VisitMut) {
         self.timeout.walk_mut(v);

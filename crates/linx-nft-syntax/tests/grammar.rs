@@ -890,20 +890,31 @@ fn nft_24_timeouts_take_a_variable() {
 }
 
 #[test]
-fn nft_24_rates_and_quotas_refuse_a_variable_as_unsupported() {
-    for rule in [
-        "limit rate over $n/second accept",
-        "limit rate $n bytes/second accept",
-        "quota over $q bytes drop",
-    ] {
-        let text = wrap("inet", rule);
-        let e = parse_str("test.nft", &text, &ParseOptions::default()).unwrap_err();
-        let d = e.diagnostics.iter().next().expect("one diagnostic");
-        assert_eq!(
-            d.class,
-            linx_nft_syntax::diag::Class::Unsupported,
-            "{rule}: {e}"
-        );
-        assert!(d.message.contains("takes a number here"), "{rule}: {e}");
-    }
+fn nft_24_rates_and_quotas_take_a_variable() {
+    let s = one_rule(
+        "limit rate over $n/second burst 5 packets limit rate $b kbytes/minute quota over $q quota $m mbytes",
+    );
+    let StmtKind::Limit(LimitRate {
+        rate:
+            Rate::Packets {
+                count: Count::Var(v),
+                per: TimeUnit::Second,
+            },
+        ..
+    }) = &s[0].kind
+    else {
+        panic!("{:?}", s[0].kind)
+    };
+    assert_eq!(v.name, "n");
+    assert!(
+        matches!(&s[1].kind, StmtKind::Limit(LimitRate { rate: Rate::Bytes { amount, per: TimeUnit::Minute }, .. })
+        if matches!(&amount.amount, Count::Var(v) if v.name == "b") && amount.unit == "kbytes")
+    );
+    assert!(matches!(&s[2].kind, StmtKind::Quota(q)
+        if matches!(&q.amount.amount, Count::Var(v) if v.name == "q") && q.amount.unit.is_empty()));
+    assert!(matches!(&s[3].kind, StmtKind::Quota(q)
+        if matches!(&q.amount.amount, Count::Var(v) if v.name == "m") && q.amount.unit == "mbytes"));
+    // A bad unit after the variable is still an error.
+    let text = wrap("inet", "limit rate $n/fortnight accept");
+    assert!(parse_str("test.nft", &text, &ParseOptions::default()).is_err());
 }

@@ -424,7 +424,7 @@ fn stmt_kind() -> impl Strategy<Value = StmtKind> {
         1 => (num(), prop::sample::select(&[TimeUnit::Second, TimeUnit::Minute, TimeUnit::Hour, TimeUnit::Day, TimeUnit::Week][..]), prop::option::of(1u64..100))
             .prop_map(|(count, per, burst)| StmtKind::Limit(LimitRate {
                 mode: Some(RateMode::Over),
-                rate: Rate::Packets { count, per },
+                rate: Rate::Packets { count: Count::Num(count), per },
                 burst: burst.map(|b| Burst::Packets(Num::from_u64(b))),
             })),
         1 => (prop::option::of(quoted()), prop::option::of(prop::sample::select(keywords::LOG_LEVELS)))

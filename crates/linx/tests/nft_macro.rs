@@ -455,6 +455,55 @@ fn nft_24_timeouts_take_durations() {
     }
 }
 
+/// Rates and quotas as `u64`s, and the same text written out.
+fn rates_and_quotas() -> (Script, &'static str) {
+    let pps: u64 = 10;
+    let bps: u64 = 512;
+    let cap: u64 = 2_000_000;
+    let mb: u64 = 25;
+    let s = linx::nft!(pps = pps, bps = bps, cap = cap, mb = mb; {
+        table inet t {
+            set meters {
+                type ipv4_addr
+                flags dynamic
+            }
+            chain c {
+                type filter hook input priority 0; policy accept;
+                limit rate over $pps/second burst 5 packets drop
+                limit rate $bps kbytes/minute accept
+                quota over $cap drop
+                quota $mb mbytes accept
+                update @meters { ip saddr limit rate over $pps/minute } drop
+            }
+        }
+    });
+    let text = "table inet t {
+	set meters {
+		type ipv4_addr
+		flags dynamic
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		limit rate over 10/second burst 5 packets drop
+		limit rate 512 kbytes/minute accept
+		quota over 2000000 bytes drop
+		quota 25 mbytes accept
+		update @meters { ip saddr limit rate over 10/minute } drop
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_rates_and_quotas_take_u64() {
+    let (s, text) = rates_and_quotas();
+    assert_same(&offline(&s), &from_text(text));
+    let printed = linx::nft::syntax::printer::print_script(&s.source().unwrap().script);
+    assert!(printed.contains("limit rate over 10/second"), "{printed}");
+    assert!(printed.contains("quota over 2000000 drop"), "{printed}");
+}
+
 #[test]
 fn nft_17_iif_names_stay_symbolic_until_load() {
     let i = "eth0";
@@ -658,5 +707,25 @@ fn nft_24_timeouts_apply_the_same_state_as_nft_f() {
     let want = a.nft_state();
     assert!(want.to_string().contains("\"timeout\":3723"), "{want}");
     assert_eq!(b.nft_state(), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_24_rates_and_quotas_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = rates_and_quotas();
+    let dir = std::env::temp_dir().join(format!("linx-nft-macro-rate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rates.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    s.apply(&target(&b)).expect("macro program applies");
+    let want = nft_json(&a);
+    assert!(want.to_string().contains("\"quota\""), "{want}");
+    assert_eq!(nft_json(&b), want);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,6 +25,7 @@
 //! | 32-bit fields: `meta length\|skuid\|skgid\|cpu\|cgroup`, `tcp sequence\|ackseq`, `icmpv6 mtu` | [`kind::U32<32>`](kind::U32) | `u32` |
 //! | `ip6 flowlabel` (20 bits) | [`kind::U32<20>`](kind::U32) | `u32` (width checked at load) |
 //! | `ct packets\|bytes\|avgpkt` (with or without a direction) | [`kind::U64`] | `u64` |
+//! | rates: `limit rate [over] $n/second`, `limit rate $n kbytes/second` (in rules and `update @s { … }`); quotas: `quota [over] $q` (bytes) or `quota $q mbytes` | [`kind::U64`] | `u64` (the count in the unit written) |
 //! | set `timeout`, element `timeout` (in declarations, `add element` and `add\|update @s { … }`) | [`kind::Duration`] | [`Duration`] (whole milliseconds, checked at load; written as nft prints time, `1h2m3s`) |
 //!
 //! A position is a match's right-hand side (also inside sets, ranges, prefixes and
@@ -33,9 +34,9 @@
 //! map (kind by the declared `type`/`typeof` key), the data of a declared map (kind by its data
 //! type: `type ipv4_addr : inet_service` takes a `u16`) and the data of an anonymous map
 //! (`meta mark set ip saddr map { 10.0.0.1 : $m }`, `dnat to ip saddr map { 10.0.0.1 : $a }`
-//! or `{ … : $a . $p }`; kind by the statement). Rates and quotas take no interpolation (a
-//! `$var` there is an `unsupported` diagnostic), nor do `expires`, `gc-interval`, or symbolic
-//! selectors without a plain numeric form (`ct state`, `meta pkttype`, `tcp flags`, …).
+//! or `{ … : $a . $p }`; kind by the statement). Bursts, `quota … used`, `expires`,
+//! `gc-interval`, named quota/limit objects and symbolic selectors without a plain numeric form
+//! (`ct state`, `meta pkttype`, `tcp flags`, …) take no interpolation.
 //!
 //! Every kind accepts references to these types too.
 //!
@@ -95,7 +96,7 @@ pub mod kind {
     /// `u32`, whose value must fit in `BITS` bits (checked at load).
     #[derive(Clone, Copy, Debug)]
     pub struct U32<const BITS: u32 = 32>;
-    /// A 64-bit integer field (`ct packets`, `ct bytes`, `ct avgpkt`): `u64`.
+    /// A 64-bit integer field (`ct packets`, `ct bytes`, `ct avgpkt`), a rate or a quota: `u64`.
     #[derive(Clone, Copy, Debug)]
     pub struct U64<const BITS: u32 = 64>;
     /// A timeout (set `timeout`, element `timeout`, `update @s { … timeout $t }`):
