@@ -505,6 +505,24 @@ fn nft_24_rates_and_quotas_take_u64() {
 }
 
 #[test]
+fn nft_24_defines_stand_for_timeouts_rates_and_quotas() {
+    let s = linx::nft! {
+        define life = 1h30m
+        define n = 10
+        table ip t {
+            set s { type ipv4_addr; flags timeout; timeout $life; }
+            chain c { limit rate $n/second accept; quota over $n mbytes drop; }
+        }
+    };
+    assert_same(
+        &offline(&s),
+        &from_text(
+            "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout 1h30m\n\t}\n\tchain c {\n\t\tlimit rate 10/second accept\n\t\tquota over 10 mbytes drop\n\t}\n}\n",
+        ),
+    );
+}
+
+#[test]
 fn nft_17_iif_names_stay_symbolic_until_load() {
     let i = "eth0";
     let s = linx::nft!(i = i; { table inet t { chain c { iif $i accept; oif "lo" accept; }; } });
