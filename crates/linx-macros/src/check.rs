@@ -33,6 +33,15 @@ fn placeholder(kind: Kind, i: usize) -> ExprKind {
         Kind::Ipv6 => ExprKind::Symbol(format!("fd00::{n:x}")),
         Kind::IfName | Kind::IfIndex => ExprKind::Quoted(format!("linx{n}")),
         Kind::Chain => ExprKind::Quoted(format!("linx-placeholder-{n}")),
+        Kind::Duration => ExprKind::Symbol(format!("{n}s")),
+        Kind::Int(bits) => {
+            let v = if bits >= 32 {
+                u64::from(n)
+            } else {
+                u64::from(n) % (1u64 << bits)
+            };
+            ExprKind::Number(Num::new(v.to_string()))
+        }
     }
 }
 

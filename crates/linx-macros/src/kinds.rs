@@ -3,9 +3,9 @@
 //! type: the generated code requires `linx::nft::interp::NftValue<Kind>` of the expression.
 
 use linx_nft_syntax::ast::{
-    ChainItem, Command, CommandKind, DeviceSpec, Expr, ExprKind, Family, FlowtableItem, Nat,
-    NfProto, ObjSel, PayloadProto, Rule, Script, SetElem, SetItem, Stmt, StmtKind, TableItem,
-    TableSel, TopItem, Var, Verdict,
+    ChainItem, Command, CommandKind, Count, DeviceSpec, Expr, ExprKind, Family, FlowtableItem,
+    MapData, Nat, NfProto, ObjSel, PayloadProto, Rate, Rule, Script, SetElem, SetItem, Stmt,
+    StmtKind, TableItem, TableSel, TimeValue, TopItem, Var, Verdict,
 };
 use linx_nft_syntax::walk::{VisitMut, WalkMut};
 use linx_nft_syntax::{Diagnostic, Span};
@@ -20,12 +20,16 @@ pub(crate) enum Kind {
     IfIndex,
     Mark,
     Chain,
+    /// An integer field of this many bits (1 to 64).
+    Int(u8),
+    /// A timeout.
+    Duration,
 }
 
 impl Kind {
-    /// The marker type's name in `linx::nft::interp::kind`.
-    pub(crate) fn marker(self) -> &'static str {
-        match self {
+    /// The marker type in `linx::nft::interp::kind` (e.g. `Ipv4`, `U8<6>`).
+    pub(crate) fn marker(self) -> proc_macro2::TokenStream {
+        let name = match self {
             Kind::InetService => "InetService",
             Kind::Ipv4 => "Ipv4",
             Kind::Ipv6 => "Ipv6",
@@ -33,19 +37,42 @@ impl Kind {
             Kind::IfIndex => "IfIndex",
             Kind::Mark => "Mark",
             Kind::Chain => "Chain",
-        }
+            Kind::Duration => "Duration",
+            Kind::Int(bits) => {
+                let ty = proc_macro2::Ident::new(
+                    int_type(bits).to_ascii_uppercase().as_str(),
+                    proc_macro2::Span::call_site(),
+                );
+                let bits = proc_macro2::Literal::u32_unsuffixed(u32::from(bits));
+                return quote::quote!(#ty<#bits>);
+            }
+        };
+        let id = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+        quote::quote!(#id)
     }
 
-    fn describe(self) -> &'static str {
+    fn describe(self) -> String {
         match self {
-            Kind::InetService => "a port (inet_service, u16)",
-            Kind::Ipv4 => "an IPv4 address or prefix",
-            Kind::Ipv6 => "an IPv6 address or prefix",
-            Kind::IfName => "an interface name",
-            Kind::IfIndex => "an interface (iif/oif, resolved at load)",
-            Kind::Mark => "a mark (u32)",
-            Kind::Chain => "a chain name",
+            Kind::InetService => "a port (inet_service, u16)".into(),
+            Kind::Ipv4 => "an IPv4 address or prefix".into(),
+            Kind::Ipv6 => "an IPv6 address or prefix".into(),
+            Kind::IfName => "an interface name".into(),
+            Kind::IfIndex => "an interface (iif/oif, resolved at load)".into(),
+            Kind::Mark => "a mark (u32)".into(),
+            Kind::Chain => "a chain name".into(),
+            Kind::Int(bits) => format!("a {bits}-bit integer ({})", int_type(bits)),
+            Kind::Duration => "a timeout (std::time::Duration)".into(),
         }
+    }
+}
+
+/// The Rust type of an integer field of `bits` bits.
+pub(crate) fn int_type(bits: u8) -> &'static str {
+    match bits {
+        0..=8 => "u8",
+        9..=16 => "u16",
+        17..=32 => "u32",
+        _ => "u64",
     }
 }
 
@@ -79,8 +106,10 @@ pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>, Vec<Strin
                 span,
                 format!(
                     "${name} cannot be interpolated here: a Rust value may stand in value \
-                     positions of matches on ports, addresses, interface names and marks, in \
-                     set elements, NAT targets, device lists and jump/goto targets"
+                     positions of matches (and `set` statements) on ports, addresses, interface \
+                     names, marks and integer header/meta/ct fields, in set elements and map \
+                     data, NAT targets, timeouts, rates, quotas, device lists and jump/goto \
+                     targets"
                 ),
             ));
         }
@@ -144,6 +173,58 @@ fn set_type_kind(name: &str) -> Option<Kind> {
         "ipv6_addr" => Kind::Ipv6,
         "ifname" => Kind::IfName,
         "mark" => Kind::Mark,
+        "inet_proto" => Kind::Int(8),
+        _ => return None,
+    })
+}
+
+/// The width of a header field whose values are plain numbers (nft's integer types, and
+/// symbolic types that take numbers too: protocols, ICMP types, DSCP, ECN).
+fn payload_bits(proto: PayloadProto, field: &str) -> Option<u8> {
+    Some(match (proto, field) {
+        (PayloadProto::Ip, "version" | "hdrlength") => 4,
+        (PayloadProto::Ip, "dscp") => 6,
+        (PayloadProto::Ip, "ecn") => 2,
+        (PayloadProto::Ip, "length" | "id" | "frag-off" | "checksum") => 16,
+        (PayloadProto::Ip, "ttl" | "protocol") => 8,
+        (PayloadProto::Ip6, "version") => 4,
+        (PayloadProto::Ip6, "dscp") => 6,
+        (PayloadProto::Ip6, "ecn") => 2,
+        (PayloadProto::Ip6, "flowlabel") => 20,
+        (PayloadProto::Ip6, "length") => 16,
+        (PayloadProto::Ip6, "nexthdr" | "hoplimit") => 8,
+        (PayloadProto::Tcp, "sequence" | "ackseq") => 32,
+        (PayloadProto::Tcp, "doff") => 4,
+        (PayloadProto::Tcp, "window" | "checksum" | "urgptr") => 16,
+        (PayloadProto::Udp, "length" | "checksum") => 16,
+        (PayloadProto::Icmp, "type" | "code") => 8,
+        (PayloadProto::Icmp, "id" | "sequence" | "mtu") => 16,
+        (PayloadProto::Icmpv6, "type" | "code") => 8,
+        (PayloadProto::Icmpv6, "id" | "sequence" | "max-delay") => 16,
+        (PayloadProto::Icmpv6, "mtu") => 32,
+        (PayloadProto::Vlan, "id") => 12,
+        (PayloadProto::Vlan, "pcp") => 3,
+        (PayloadProto::Vlan, "dei" | "cfi") => 1,
+        _ => return None,
+    })
+}
+
+/// The width of a meta key whose values are plain numbers.
+fn meta_bits(key: &str) -> Option<u8> {
+    Some(match key {
+        "length" | "skuid" | "skgid" | "cpu" | "cgroup" => 32,
+        "l4proto" => 8,
+        "ibrpvid" => 16,
+        _ => return None,
+    })
+}
+
+/// The width of a ct key whose values are plain numbers.
+fn ct_bits(key: &str) -> Option<u8> {
+    Some(match key {
+        "zone" => 16,
+        "protocol" => 8,
+        "packets" | "bytes" | "avgpkt" => 64,
         _ => return None,
     })
 }
@@ -170,20 +251,20 @@ fn lhs_kind(e: &Expr) -> Option<Kind> {
             ) => Some(Kind::InetService),
             (PayloadProto::Ip, "saddr" | "daddr") => Some(Kind::Ipv4),
             (PayloadProto::Ip6, "saddr" | "daddr") => Some(Kind::Ipv6),
-            _ => None,
+            (p, f) => payload_bits(*p, f).map(Kind::Int),
         },
         ExprKind::Meta { key, .. } => match *key {
             "iifname" | "oifname" | "ibrname" | "obrname" => Some(Kind::IfName),
             "iif" | "oif" => Some(Kind::IfIndex),
             "mark" => Some(Kind::Mark),
-            _ => None,
+            k => meta_bits(k).map(Kind::Int),
         },
         ExprKind::Ct { proto, key, .. } => match (*key, proto) {
             ("mark", _) => Some(Kind::Mark),
             ("saddr" | "daddr", Some(NfProto::Ip)) => Some(Kind::Ipv4),
             ("saddr" | "daddr", Some(NfProto::Ip6)) => Some(Kind::Ipv6),
             ("proto-src" | "proto-dst", _) => Some(Kind::InetService),
-            _ => None,
+            (k, _) => ct_bits(k).map(Kind::Int),
         },
         _ => None,
     }
@@ -220,7 +301,36 @@ impl Classifier {
                 self.value(high, kind);
             }
             ExprKind::Prefix { base, .. } => self.value(base, kind),
+            ExprKind::Map { key, map } => self.map(key, map, &[Some(kind)]),
             _ => {}
+        }
+    }
+
+    /// A rate or quota number (`u64`).
+    fn count(&mut self, c: &Count) {
+        if let Count::Var(v) = c
+            && v.value.is_none()
+        {
+            self.record(v, Kind::Int(64));
+        }
+    }
+
+    /// A set or element timeout.
+    fn timeout(&mut self, t: Option<&TimeValue>) {
+        if let Some(TimeValue::Var(v)) = t
+            && v.value.is_none()
+        {
+            self.record(v, Kind::Duration);
+        }
+    }
+
+    /// An anonymous map `KEY map { k : d, … }` whose data are of the kinds `data`.
+    fn map(&mut self, key: &Expr, map: &Expr, data: &[Option<Kind>]) {
+        let keys = lhs_kinds(key);
+        if let ExprKind::Set(elems) = &map.kind {
+            for el in elems {
+                self.elem(el, &keys, data);
+            }
         }
     }
 
@@ -255,9 +365,23 @@ impl Classifier {
     }
 
     fn elem_key(&mut self, el: &SetElem, kinds: &[Option<Kind>]) {
+        self.elem(el, kinds, &[]);
+    }
+
+    /// A set or map element: the key of the given kinds, the data of the kinds `data` (none:
+    /// a verdict).
+    fn elem(&mut self, el: &SetElem, kinds: &[Option<Kind>], data: &[Option<Kind>]) {
         self.rhs(&el.key, kinds);
+        self.timeout(el.options.timeout.as_ref());
         if let Some(d) = &el.data {
-            self.verdict_expr(d);
+            if data.is_empty() {
+                self.verdict_expr(d);
+            } else if data.len() > 1 && !matches!(d.resolved().kind, ExprKind::Concat(_)) {
+                // `addr` where `addr . port` may stand (NAT maps).
+                self.rhs(d, &data[..1]);
+            } else {
+                self.rhs(d, data);
+            }
         }
     }
 
@@ -310,6 +434,13 @@ impl Classifier {
             CommandKind::Set {
                 body: Some(body), ..
             } => self.set_items(&body.items),
+            CommandKind::Element { elements, .. } => {
+                if let ExprKind::Set(elems) = &elements.kind {
+                    for el in elems {
+                        self.timeout(el.options.timeout.as_ref());
+                    }
+                }
+            }
             CommandKind::Flowtable {
                 body: Some(body), ..
             } => {
@@ -356,20 +487,35 @@ impl Classifier {
 
     fn set_items(&mut self, items: &[SetItem]) {
         let mut kinds: Vec<Option<Kind>> = Vec::new();
+        let mut data: Vec<Option<Kind>> = Vec::new();
         for item in items {
             match item {
-                SetItem::Type { key, .. } => {
+                SetItem::Type { key, data: d, .. } => {
                     kinds = key.iter().map(|k| set_type_kind(&k.name)).collect();
+                    if let Some(MapData::Type { types, .. }) = d {
+                        data = types.iter().map(|t| set_type_kind(&t.name)).collect();
+                    }
                 }
-                SetItem::Typeof { key, .. } => {
+                SetItem::Timeout(t) => self.timeout(Some(t)),
+                SetItem::Typeof { key, data: d, .. } => {
                     kinds = key.iter().map(lhs_kind).collect();
+                    if let Some(d) = d {
+                        data = d.exprs.iter().map(lhs_kind).collect();
+                    }
                 }
                 _ => {}
             }
         }
         for item in items {
             if let SetItem::Elements(e) = item {
-                self.rhs(e, &kinds);
+                match &e.kind {
+                    ExprKind::Set(elems) => {
+                        for el in elems {
+                            self.elem(el, &kinds, &data);
+                        }
+                    }
+                    _ => self.rhs(e, &kinds),
+                }
             }
         }
     }
@@ -396,6 +542,45 @@ impl Classifier {
                 }
             }
             StmtKind::Nat(n) => self.nat(n, fam),
+            StmtKind::Set(s) => {
+                self.timeout(s.options.timeout.as_ref());
+                for st in &s.stmts {
+                    self.stmt(st, fam);
+                }
+            }
+            StmtKind::Limit(l) => match &l.rate {
+                Rate::Packets { count, .. } => self.count(count),
+                Rate::Bytes { amount, .. } => self.count(&amount.amount),
+            },
+            StmtKind::Quota(q) => self.count(&q.amount.amount),
+            StmtKind::MetaSet {
+                key,
+                explicit,
+                value,
+            } => {
+                let target = Expr::new(ExprKind::Meta {
+                    key,
+                    explicit: *explicit,
+                });
+                if let Some(k) = lhs_kind(&target) {
+                    self.value(value, k);
+                }
+            }
+            StmtKind::CtSet { dir, key, value } => {
+                let target = Expr::new(ExprKind::Ct {
+                    dir: *dir,
+                    proto: None,
+                    key,
+                });
+                if let Some(k) = lhs_kind(&target) {
+                    self.value(value, k);
+                }
+            }
+            StmtKind::PayloadSet { target, value } => {
+                if let Some(k) = lhs_kind(target) {
+                    self.value(value, k);
+                }
+            }
             StmtKind::Chain { rules, .. } => {
                 for r in rules {
                     self.rule(r, fam);
@@ -412,7 +597,20 @@ impl Classifier {
             _ => None,
         };
         if let (Some(a), Some(k)) = (&n.addr, addr_kind) {
-            self.value(a, k);
+            match &a.kind {
+                // `dnat to KEY map { k : addr }` or `{ k : addr . port }`.
+                ExprKind::Map { key, map } => {
+                    let concat = matches!(&map.kind, ExprKind::Set(elems) if elems.iter().any(
+                        |el| matches!(el.data.as_ref().map(|d| &d.kind), Some(ExprKind::Concat(_)))
+                    ));
+                    if concat {
+                        self.map(key, map, &[Some(k), Some(Kind::InetService)]);
+                    } else {
+                        self.map(key, map, &[Some(k)]);
+                    }
+                }
+                _ => self.value(a, k),
+            }
         }
         if let Some(p) = &n.port {
             self.value(p, Kind::InetService);
@@ -474,9 +672,15 @@ mod tests {
 
     #[test]
     fn nft_24_unsupported_positions_and_conflicting_kinds_are_errors() {
-        // meta l4proto has no interpolation kind.
+        // ct state (a bitmask of symbols) has no interpolation kind.
         let (_, errors) = kinds_of(
-            "table inet t {\n\tchain c {\n\t\tmeta l4proto $x accept\n\t}\n}\n",
+            "table inet t {\n\tchain c {\n\t\tct state $x accept\n\t}\n}\n",
+            &["x"],
+        );
+        assert_eq!(errors, 1);
+        // Nor has the data of a map whose data type has none (ct_state).
+        let (_, errors) = kinds_of(
+            "table ip t {\n\tmap m {\n\t\ttype ipv4_addr : ct_state\n\t\telements = { 10.0.0.1 : $x }\n\t}\n}\n",
             &["x"],
         );
         assert_eq!(errors, 1);
@@ -492,5 +696,84 @@ mod tests {
             &["x"],
         );
         assert_eq!(errors, 1);
+    }
+
+    #[test]
+    fn nft_24_integer_fields_take_their_width() {
+        let text = "table inet t {\n\tchain c {\n\t\tip ttl $ttl ip dscp $d meta l4proto $p vlan id $v accept\n\t\tip6 flowlabel $f meta length { $l, 100 } ct packets > $n ct zone $z accept\n\t\tmeta mark set $m ct zone set $z2 ip dscp set $d2\n\t}\n}\n";
+        let (uses, errors) = kinds_of(
+            text,
+            &["ttl", "d", "p", "v", "f", "l", "n", "z", "m", "z2", "d2"],
+        );
+        assert_eq!(errors, 0);
+        let get = |n: &str| uses.iter().find(|(u, _)| u == n).map(|(_, k)| *k);
+        assert_eq!(get("ttl"), Some(Kind::Int(8)));
+        assert_eq!(get("d"), Some(Kind::Int(6)));
+        assert_eq!(get("p"), Some(Kind::Int(8)));
+        assert_eq!(get("v"), Some(Kind::Int(12)));
+        assert_eq!(get("f"), Some(Kind::Int(20)));
+        assert_eq!(get("l"), Some(Kind::Int(32)));
+        assert_eq!(get("n"), Some(Kind::Int(64)));
+        assert_eq!(get("z"), Some(Kind::Int(16)));
+        assert_eq!(get("m"), Some(Kind::Mark));
+        assert_eq!(get("z2"), Some(Kind::Int(16)));
+        assert_eq!(get("d2"), Some(Kind::Int(6)));
+        assert_eq!(Kind::Int(6).marker().to_string(), "U8 < 6 >");
+        assert_eq!(Kind::Int(20).marker().to_string(), "U32 < 20 >");
+    }
+
+    #[test]
+    fn nft_24_map_data_takes_the_data_type() {
+        let text = "table ip t {\n\tmap m {\n\t\ttype ipv4_addr : inet_service\n\t\telements = { $k : $p }\n\t}\n\tmap n {\n\t\ttypeof ip saddr : meta mark\n\t\telements = { 10.0.0.1 : $m }\n\t}\n\tchain c {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tmeta mark set ip saddr map { 10.0.0.2 : $m }\n\t\ttcp dport vmap { $q : accept }\n\t\tdnat to ip saddr map { 10.0.0.1 : $a, 10.0.0.2 : $b . $bp }\n\t}\n}\n";
+        let (uses, errors) = kinds_of(text, &["k", "p", "m", "q", "a", "b", "bp"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        let get = |n: &str| uses.iter().find(|(u, _)| u == n).map(|(_, k)| *k);
+        assert_eq!(get("k"), Some(Kind::Ipv4));
+        assert_eq!(get("p"), Some(Kind::InetService));
+        assert_eq!(get("m"), Some(Kind::Mark));
+        assert_eq!(get("q"), Some(Kind::InetService));
+        assert_eq!(get("a"), Some(Kind::Ipv4));
+        assert_eq!(get("b"), Some(Kind::Ipv4));
+        assert_eq!(get("bp"), Some(Kind::InetService));
+    }
+
+    #[test]
+    fn nft_24_timeouts_are_durations() {
+        let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout $a\n\t\telements = { 10.0.0.1 timeout $b }\n\t}\n\tchain c {\n\t\tupdate @s { ip saddr timeout $c }\n\t}\n}\nadd element ip t s { 10.0.0.2 timeout $d }\n";
+        let (uses, errors) = kinds_of(text, &["a", "b", "c", "d"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        for n in ["a", "b", "c", "d"] {
+            assert!(
+                uses.contains(&(n.to_string(), Kind::Duration)),
+                "{n}: {uses:?}"
+            );
+        }
+        // `expires` takes no interpolation (the grammar has a time value there).
+        let o = Options {
+            externals: vec!["e".into()],
+            ..Options::default()
+        };
+        assert!(
+            load_str(
+                "t.nft",
+                "add element ip t s { 10.0.0.2 expires $e }\n",
+                &o,
+                &MemoryFileSystem::new()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn nft_24_rates_and_quotas_are_u64() {
+        let text = "table inet t {\n\tchain c {\n\t\tlimit rate over $a/second drop\n\t\tlimit rate $b kbytes/minute accept\n\t\tquota over $c drop\n\t\tupdate @s { ip saddr limit rate $d/hour }\n\t}\n}\n";
+        let (uses, errors) = kinds_of(text, &["a", "b", "c", "d"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        for n in ["a", "b", "c", "d"] {
+            assert!(
+                uses.contains(&(n.to_string(), Kind::Int(64))),
+                "{n}: {uses:?}"
+            );
+        }
     }
 }

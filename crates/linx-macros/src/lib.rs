@@ -369,7 +369,7 @@ fn finish(
             continue;
         };
         let var = format_ident!("__linx_nft_{}", i);
-        let marker = Ident::new(u.kind.marker(), Span::call_site());
+        let marker = u.kind.marker();
         let expr = &b.expr;
         let lit = Literal::string(&name);
         let span = syn::spanned::Spanned::span(expr);

@@ -981,6 +981,22 @@ impl Lift for ast::TimeUnit {
     }
 }
 
+impl Lift for ast::Count {
+    fn lift(&self) -> TokenStream {
+        let a = ast_path();
+        match self {
+            ast::Count::Num(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::Count::Num(#v_0) }
+            }
+            ast::Count::Var(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::Count::Var(#v_0) }
+            }
+        }
+    }
+}
+
 impl Lift for ast::ByteAmount {
     fn lift(&self) -> TokenStream {
         let a = ast_path();
@@ -1212,6 +1228,22 @@ impl Lift for ast::SetOp {
             ast::SetOp::Add => quote! { #a::SetOp::Add },
             ast::SetOp::Update => quote! { #a::SetOp::Update },
             ast::SetOp::Delete => quote! { #a::SetOp::Delete },
+        }
+    }
+}
+
+impl Lift for ast::TimeValue {
+    fn lift(&self) -> TokenStream {
+        let a = ast_path();
+        match self {
+            ast::TimeValue::Lit(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::TimeValue::Lit(#v_0) }
+            }
+            ast::TimeValue::Var(v_0) => {
+                let v_0 = v_0.lift();
+                quote! { #a::TimeValue::Var(#v_0) }
+            }
         }
     }
 }

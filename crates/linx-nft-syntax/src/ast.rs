@@ -788,7 +788,7 @@ pub enum SetItem {
     /// `flags a, b`
     Flags(Vec<(SetFlag, Span)>),
     /// `timeout T`
-    Timeout(Str),
+    Timeout(TimeValue),
     /// `gc-interval T`
     GcInterval(Str),
     /// Stateful statements for every element (`counter`, `limit …`, `quota …`, `ct count …`).
@@ -1104,11 +1104,58 @@ impl TimeUnit {
     }
 }
 
-/// A byte quantity: number and unit word as written (`bytes`, `kbytes`, `mbytes`).
+/// A number in a rate or quota: as written, or a variable standing for one (an interpolation
+/// of the `nft!` macros, or a `define`).
+///
+/// ```
+/// use linx_nft_syntax::ast::{Count, Num};
+/// assert_eq!(Count::Num(Num::new("10")).number(), Some(10));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Count {
+    /// A number.
+    Num(Num),
+    /// `$var`
+    Var(Var),
+}
+
+impl Count {
+    /// The number, or the number bound to the variable (`None`: unbound, or not a number).
+    pub fn number(&self) -> Option<u64> {
+        match self {
+            Count::Num(n) => crate::lexer::number_value(&n.text),
+            Count::Var(v) => match &v.value.as_deref()?.resolved().kind {
+                ExprKind::Number(n) => crate::lexer::number_value(&n.text),
+                _ => None,
+            },
+        }
+    }
+
+    /// [`Count::number`], 0 when there is none (as [`Num::value`]).
+    ///
+    /// ```
+    /// use linx_nft_syntax::ast::{Count, Num};
+    /// assert_eq!(Count::Num(Num::new("0x10")).value(), 16);
+    /// ```
+    pub fn value(&self) -> u64 {
+        self.number().unwrap_or(0)
+    }
+
+    /// Where it is written.
+    pub fn span(&self) -> Span {
+        match self {
+            Count::Num(n) => n.span,
+            Count::Var(v) => v.span,
+        }
+    }
+}
+
+/// A byte quantity: number and unit word as written (`bytes`, `kbytes`, `mbytes`); after a
+/// variable the unit may be left out (`quota $q`: bytes), leaving `unit` empty.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ByteAmount {
     /// The number.
-    pub amount: Num,
+    pub amount: Count,
     /// The unit word.
     pub unit: String,
 }
@@ -1118,7 +1165,8 @@ impl ByteAmount {
     ///
     /// ```
     /// use linx_nft_syntax::ast::{ByteAmount, Num};
-    /// let b = ByteAmount { amount: Num::from_u64(2), unit: "kbytes".into() };
+    /// use linx_nft_syntax::ast::Count;
+    /// let b = ByteAmount { amount: Count::Num(Num::from_u64(2)), unit: "kbytes".into() };
     /// assert_eq!(b.multiplier(), 1024);
     /// ```
     pub fn multiplier(&self) -> u64 {
@@ -1132,7 +1180,7 @@ pub enum Rate {
     /// `N/unit` packets.
     Packets {
         /// Packets.
-        count: Num,
+        count: Count,
         /// Per.
         per: TimeUnit,
     },
@@ -1388,11 +1436,37 @@ impl SetOp {
     }
 }
 
+/// A timeout: a time value (`30s`, `1h30m`) or a variable standing for one (an interpolation
+/// of the `nft!` macros, or a `define`).
+///
+/// ```
+/// use linx_nft_syntax::ast::{Str, TimeValue};
+/// let t = TimeValue::Lit(Str { text: "30s".into(), quoted: false, span: Default::default() });
+/// assert_eq!(t.span(), Default::default());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeValue {
+    /// A time value as written.
+    Lit(Str),
+    /// `$var`
+    Var(Var),
+}
+
+impl TimeValue {
+    /// Where the value is written.
+    pub fn span(&self) -> Span {
+        match self {
+            TimeValue::Lit(s) => s.span,
+            TimeValue::Var(v) => v.span,
+        }
+    }
+}
+
 /// Per-element options of set elements and set statements.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElemOptions {
     /// `timeout T`
-    pub timeout: Option<Str>,
+    pub timeout: Option<TimeValue>,
     /// `expires T`
     pub expires: Option<Str>,
     /// `comment "…"`

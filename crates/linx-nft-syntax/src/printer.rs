@@ -210,7 +210,8 @@ fn set_item_start(i: &SetItem) -> u32 {
             span.start
         }
         SetItem::Flags(f) => f.first().map_or(u32::MAX, |(_, s)| s.start),
-        SetItem::Timeout(t) | SetItem::GcInterval(t) | SetItem::Comment(t) => t.span.start,
+        SetItem::Timeout(t) => t.span().start,
+        SetItem::GcInterval(t) | SetItem::Comment(t) => t.span.start,
         SetItem::Stateful(stmts) => stmts.first().map_or(u32::MAX, |s| s.span.start),
         SetItem::Elements(e) => e.span.start,
         SetItem::Policy(p) => p.span.start,
@@ -238,10 +239,10 @@ fn object_item_start(i: &ObjectItem) -> u32 {
         | ObjectItem::Synproxy { mss: n, .. }
         | ObjectItem::Dport(n)
         | ObjectItem::Size(n) => n.span.start,
-        ObjectItem::Quota(q) => q.amount.amount.span.start,
+        ObjectItem::Quota(q) => q.amount.amount.span().start,
         ObjectItem::Limit(l) => match &l.rate {
-            Rate::Packets { count, .. } => count.span.start,
-            Rate::Bytes { amount, .. } => amount.amount.span.start,
+            Rate::Packets { count, .. } => count.span().start,
+            Rate::Bytes { amount, .. } => amount.amount.span().start,
         },
         ObjectItem::L3Proto(_, s) => s.start,
         ObjectItem::Protocol(p) => p.span.start,
@@ -802,7 +803,7 @@ impl Printer {
                 }
                 SetItem::Timeout(t) => {
                     self.out.push_str("timeout ");
-                    self.out.push_str(&t.text);
+                    self.time_value(t);
                 }
                 SetItem::GcInterval(t) => {
                     self.out.push_str("gc-interval ");
@@ -1046,10 +1047,22 @@ impl Printer {
         }
     }
 
+    fn count(&mut self, c: &Count) {
+        match c {
+            Count::Num(n) => self.out.push_str(&n.text),
+            Count::Var(v) => match v.value.as_deref().map(|e| &e.resolved().kind) {
+                Some(ExprKind::Number(n)) => self.out.push_str(&n.text),
+                _ => self.var(v),
+            },
+        }
+    }
+
     fn byte_amount(&mut self, b: &ByteAmount) {
-        self.out.push_str(&b.amount.text);
-        self.out.push(' ');
-        self.out.push_str(&b.unit);
+        self.count(&b.amount);
+        if !b.unit.is_empty() {
+            self.out.push(' ');
+            self.out.push_str(&b.unit);
+        }
     }
 
     fn limit_rate(&mut self, l: &LimitRate) {
@@ -1059,7 +1072,7 @@ impl Printer {
         }
         match &l.rate {
             Rate::Packets { count, per } => {
-                self.out.push_str(&count.text);
+                self.count(count);
                 self.out.push('/');
                 self.out.push_str(per.as_str());
             }
@@ -1095,10 +1108,17 @@ impl Printer {
         }
     }
 
+    fn time_value(&mut self, t: &TimeValue) {
+        match t {
+            TimeValue::Lit(s) => self.out.push_str(&s.text),
+            TimeValue::Var(v) => self.bare_var(v),
+        }
+    }
+
     fn elem_options(&mut self, o: &ElemOptions) {
         if let Some(t) = &o.timeout {
             self.out.push_str(" timeout ");
-            self.out.push_str(&t.text);
+            self.time_value(t);
         }
         if let Some(t) = &o.expires {
             self.out.push_str(" expires ");

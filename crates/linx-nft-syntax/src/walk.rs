@@ -343,7 +343,8 @@ impl WalkMut for SetItem {
                     v.span(s);
                 }
             }
-            SetItem::Timeout(s) | SetItem::GcInterval(s) | SetItem::Comment(s) => s.walk_mut(v),
+            SetItem::Timeout(t) => t.walk_mut(v),
+            SetItem::GcInterval(s) | SetItem::Comment(s) => s.walk_mut(v),
             SetItem::Stateful(s) => s.walk_mut(v),
             SetItem::Elements(e) => e.walk_mut(v),
             SetItem::AutoMerge(s) => v.span(s),
@@ -447,6 +448,24 @@ impl WalkMut for QuotaSpec {
     fn walk_mut(&mut self, v: &mut dyn VisitMut) {
         self.amount.walk_mut(v);
         self.used.walk_mut(v);
+    }
+}
+
+impl WalkMut for TimeValue {
+    fn walk_mut(&mut self, v: &mut dyn VisitMut) {
+        match self {
+            TimeValue::Lit(s) => s.walk_mut(v),
+            TimeValue::Var(x) => x.walk_mut(v),
+        }
+    }
+}
+
+impl WalkMut for Count {
+    fn walk_mut(&mut self, v: &mut dyn VisitMut) {
+        match self {
+            Count::Num(n) => n.walk_mut(v),
+            Count::Var(x) => x.walk_mut(v),
+        }
     }
 }
 

@@ -872,3 +872,49 @@ fn nft_06_context_sensitive_keywords() {
     let s = one_rule("meta l4proto { tcp, udp, icmp, icmpv6 } ip protocol esp ether type vlan");
     assert_eq!(s.len(), 3);
 }
+
+#[test]
+fn nft_24_timeouts_take_a_variable() {
+    let s = one_rule("update @s4 { ip saddr timeout $t } add @s4 { ip saddr timeout 5m }");
+    let StmtKind::Set(u) = &s[0].kind else {
+        panic!()
+    };
+    assert!(matches!(&u.options.timeout, Some(TimeValue::Var(v)) if v.name == "t"));
+    let StmtKind::Set(a) = &s[1].kind else {
+        panic!()
+    };
+    assert!(matches!(&a.options.timeout, Some(TimeValue::Lit(l)) if l.text == "5m"));
+    let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout $life\n\t\telements = { 10.0.0.1 timeout $e }\n\t}\n}\n";
+    let ast = roundtrip(text);
+    assert_eq!(print_script(&ast), text);
+}
+
+#[test]
+fn nft_24_rates_and_quotas_take_a_variable() {
+    let s = one_rule(
+        "limit rate over $n/second burst 5 packets limit rate $b kbytes/minute quota over $q quota $m mbytes",
+    );
+    let StmtKind::Limit(LimitRate {
+        rate:
+            Rate::Packets {
+                count: Count::Var(v),
+                per: TimeUnit::Second,
+            },
+        ..
+    }) = &s[0].kind
+    else {
+        panic!("{:?}", s[0].kind)
+    };
+    assert_eq!(v.name, "n");
+    assert!(
+        matches!(&s[1].kind, StmtKind::Limit(LimitRate { rate: Rate::Bytes { amount, per: TimeUnit::Minute }, .. })
+        if matches!(&amount.amount, Count::Var(v) if v.name == "b") && amount.unit == "kbytes")
+    );
+    assert!(matches!(&s[2].kind, StmtKind::Quota(q)
+        if matches!(&q.amount.amount, Count::Var(v) if v.name == "q") && q.amount.unit.is_empty()));
+    assert!(matches!(&s[3].kind, StmtKind::Quota(q)
+        if matches!(&q.amount.amount, Count::Var(v) if v.name == "m") && q.amount.unit == "mbytes"));
+    // A bad unit after the variable is still an error.
+    let text = wrap("inet", "limit rate $n/fortnight accept");
+    assert!(parse_str("test.nft", &text, &ParseOptions::default()).is_err());
+}

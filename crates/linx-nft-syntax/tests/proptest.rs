@@ -299,7 +299,7 @@ fn elem_options() -> impl Strategy<Value = ElemOptions> {
         prop::option::of(quoted().prop_map(Str::quoted)),
     )
         .prop_map(|(timeout, expires, comment)| ElemOptions {
-            timeout,
+            timeout: timeout.map(TimeValue::Lit),
             expires,
             comment,
         })
@@ -424,7 +424,7 @@ fn stmt_kind() -> impl Strategy<Value = StmtKind> {
         1 => (num(), prop::sample::select(&[TimeUnit::Second, TimeUnit::Minute, TimeUnit::Hour, TimeUnit::Day, TimeUnit::Week][..]), prop::option::of(1u64..100))
             .prop_map(|(count, per, burst)| StmtKind::Limit(LimitRate {
                 mode: Some(RateMode::Over),
-                rate: Rate::Packets { count, per },
+                rate: Rate::Packets { count: Count::Num(count), per },
                 burst: burst.map(|b| Burst::Packets(Num::from_u64(b))),
             })),
         1 => (prop::option::of(quoted()), prop::option::of(prop::sample::select(keywords::LOG_LEVELS)))
@@ -581,7 +581,7 @@ fn set_decl() -> impl Strategy<Value = TableItem> {
                 ));
             }
             if let Some(t) = timeout {
-                items.push(SetItem::Timeout(t));
+                items.push(SetItem::Timeout(TimeValue::Lit(t)));
             }
             if let Some(e) = elements {
                 items.push(SetItem::Elements(e));

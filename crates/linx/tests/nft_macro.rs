@@ -7,6 +7,7 @@
 #![cfg(feature = "netfilter")]
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 use linx::Ipv4Prefix;
 use linx::nft::{CompileEnv, Program, Script, ScriptError, StaticIfResolver};
@@ -250,6 +251,277 @@ fn nft_24_values_checked_at_load_are_input_errors_naming_the_variable() {
     assert_eq!(offline(&s).len(), 4);
 }
 
+/// Integer fields, `set` statements and map data, as the macro builds them (shared by the
+/// offline and the kernel test), and the same text written out.
+fn integers_and_maps() -> (Script, &'static str) {
+    let ttl: u8 = 64;
+    let dscp: u8 = 46;
+    let len: u16 = 1500;
+    let proto: u8 = 17;
+    let mlen: u32 = 1000;
+    let uid: u32 = 1000;
+    let zone: u16 = 7;
+    let pkts: u64 = 1_000_000;
+    let win: u16 = 512;
+    let port: u16 = 8080;
+    let mark: u32 = 0x2a;
+    let to = Ipv4Addr::new(192, 0, 2, 1);
+    let fl: u32 = 0xabcde;
+    let hl: u8 = 255;
+    let vid: u16 = 100;
+    let s = linx::nft!(
+        ttl = ttl, dscp = dscp, len = len, proto = proto, mlen = mlen, uid = uid, zone = zone,
+        pkts = pkts, win = win, port = port, fwmark = mark, to = to, fl = fl, hl = hl, vid = vid;
+        {
+            table ip t {
+                map ports {
+                    type ipv4_addr : inet_service
+                    elements = { 10.0.0.1 : $port }
+                }
+                map marks {
+                    typeof ip saddr : meta mark
+                    elements = { 10.0.0.2 : $fwmark }
+                }
+                chain c {
+                    type filter hook input priority 0; policy accept;
+                    ip ttl $ttl ip dscp $dscp ip length { $len, 100 } accept
+                    meta l4proto $proto meta length > $mlen meta skuid $uid accept
+                    ct zone $zone ct packets > $pkts accept
+                    ip protocol tcp tcp window $win accept
+                    meta mark set ip saddr map { 10.0.0.3 : $fwmark }
+                    tcp dport vmap { $port : accept }
+                }
+                chain raw {
+                    type filter hook prerouting priority raw; policy accept;
+                    ct zone set $zone
+                    ip dscp set $dscp
+                }
+                chain pre {
+                    type nat hook prerouting priority dstnat; policy accept;
+                    dnat to ip saddr map { 10.0.0.4 : $to }
+                    meta l4proto tcp dnat to ip saddr map { 10.0.0.5 : $to . $port }
+                }
+            }
+            table ip6 t6 {
+                chain c {
+                    type filter hook input priority 0; policy accept;
+                    ip6 flowlabel $fl ip6 hoplimit $hl accept
+                }
+            }
+            table bridge b {
+                chain c {
+                    type filter hook forward priority 0; policy accept;
+                    vlan id $vid accept
+                }
+            }
+        }
+    );
+    let text = "table ip t {
+	map ports {
+		type ipv4_addr : inet_service
+		elements = { 10.0.0.1 : 8080 }
+	}
+	map marks {
+		typeof ip saddr : meta mark
+		elements = { 10.0.0.2 : 0x2a }
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		ip ttl 64 ip dscp 46 ip length { 1500, 100 } accept
+		meta l4proto 17 meta length > 1000 meta skuid 1000 accept
+		ct zone 7 ct packets > 1000000 accept
+		ip protocol tcp tcp window 512 accept
+		meta mark set ip saddr map { 10.0.0.3 : 0x2a }
+		tcp dport vmap { 8080 : accept }
+	}
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		ct zone set 7
+		ip dscp set 46
+	}
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		dnat to ip saddr map { 10.0.0.4 : 192.0.2.1 }
+		meta l4proto tcp dnat to ip saddr map { 10.0.0.5 : 192.0.2.1 . 8080 }
+	}
+}
+table ip6 t6 {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		ip6 flowlabel 703710 ip6 hoplimit 255 accept
+	}
+}
+table bridge b {
+	chain c {
+		type filter hook forward priority 0; policy accept;
+		vlan id 100 accept
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_integer_fields_set_statements_and_map_data() {
+    let (s, text) = integers_and_maps();
+    assert_same(&offline(&s), &from_text(text));
+}
+
+#[test]
+fn nft_24_integers_out_of_range_for_their_field_are_input_errors() {
+    // `ip dscp` is 6 bits: 64 fits the u8 but not the field.
+    let d: u8 = 64;
+    let s = linx::nft!(d = d; { table ip t { chain c { ip dscp $d accept; }; } });
+    let r = resolver();
+    match s.compile(&CompileEnv::new(&r)) {
+        Err(ScriptError::Input(e)) => {
+            let m = e.to_string();
+            assert!(m.contains("$d"), "{m}");
+            assert!(m.contains("64"), "{m}");
+            assert!(m.contains("6-bit"), "{m}");
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+    // The largest value that fits is accepted.
+    let d: u8 = 63;
+    let s = linx::nft!(d = d; { table ip t { chain c { ip dscp $d accept; }; } });
+    assert_same(
+        &offline(&s),
+        &from_text("table ip t {\n\tchain c {\n\t\tip dscp 63 accept\n\t}\n}\n"),
+    );
+    // `vlan id` is 12 bits.
+    let v: u16 = 4096;
+    let s = linx::nft!(v = v; { table bridge b { chain c { vlan id $v accept; }; } });
+    assert!(
+        matches!(s.compile(&CompileEnv::new(&r)), Err(ScriptError::Input(e)) if e.to_string().contains("$v"))
+    );
+}
+
+/// Set, element and `update` timeouts as `Duration`s, and the same text written out.
+fn timeouts() -> (Script, &'static str) {
+    let set = Duration::from_secs(3723);
+    let elem = Duration::from_millis(1500);
+    let upd = Duration::from_secs(90);
+    let s = linx::nft!(life = set, elem = elem, upd = upd; {
+        table ip t {
+            set seen {
+                type ipv4_addr
+                flags dynamic,timeout
+                timeout $life
+                elements = { 10.0.0.9 timeout $elem }
+            }
+            chain c {
+                type filter hook input priority 0; policy accept;
+                update @seen { ip saddr timeout $upd }
+            }
+        }
+    });
+    let text = "table ip t {
+	set seen {
+		type ipv4_addr
+		flags dynamic,timeout
+		timeout 1h2m3s
+		elements = { 10.0.0.9 timeout 1s500ms }
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		update @seen { ip saddr timeout 1m30s }
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_timeouts_take_durations() {
+    let (s, text) = timeouts();
+    assert_same(&offline(&s), &from_text(text));
+    // The loaded source shows the values as nft writes time.
+    let printed = linx::nft::syntax::printer::print_script(&s.source().unwrap().script);
+    assert!(printed.contains("timeout 1h2m3s"), "{printed}");
+    assert!(printed.contains("timeout 1s500ms"), "{printed}");
+    // Sub-millisecond durations are input errors naming the variable.
+    let t = Duration::from_micros(1500);
+    let s =
+        linx::nft!(t = t; { table ip t { set s { type ipv4_addr; flags timeout; timeout $t; }; } });
+    let r = resolver();
+    match s.compile(&CompileEnv::new(&r)) {
+        Err(ScriptError::Input(e)) => {
+            let m = e.to_string();
+            assert!(m.contains("$t"), "{m}");
+            assert!(m.contains("milliseconds"), "{m}");
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
+/// Rates and quotas as `u64`s, and the same text written out.
+fn rates_and_quotas() -> (Script, &'static str) {
+    let pps: u64 = 10;
+    let bps: u64 = 512;
+    let cap: u64 = 2_000_000;
+    let mb: u64 = 25;
+    let s = linx::nft!(pps = pps, bps = bps, cap = cap, mb = mb; {
+        table inet t {
+            set meters {
+                type ipv4_addr
+                flags dynamic
+            }
+            chain c {
+                type filter hook input priority 0; policy accept;
+                limit rate over $pps/second burst 5 packets drop
+                limit rate $bps kbytes/minute accept
+                quota over $cap drop
+                quota $mb mbytes accept
+                update @meters { ip saddr limit rate over $pps/minute } drop
+            }
+        }
+    });
+    let text = "table inet t {
+	set meters {
+		type ipv4_addr
+		flags dynamic
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		limit rate over 10/second burst 5 packets drop
+		limit rate 512 kbytes/minute accept
+		quota over 2000000 bytes drop
+		quota 25 mbytes accept
+		update @meters { ip saddr limit rate over 10/minute } drop
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_rates_and_quotas_take_u64() {
+    let (s, text) = rates_and_quotas();
+    assert_same(&offline(&s), &from_text(text));
+    let printed = linx::nft::syntax::printer::print_script(&s.source().unwrap().script);
+    assert!(printed.contains("limit rate over 10/second"), "{printed}");
+    assert!(printed.contains("quota over 2000000 drop"), "{printed}");
+}
+
+#[test]
+fn nft_24_defines_stand_for_timeouts_rates_and_quotas() {
+    let s = linx::nft! {
+        define life = 1h30m
+        define n = 10
+        table ip t {
+            set s { type ipv4_addr; flags timeout; timeout $life; }
+            chain c { limit rate $n/second accept; quota over $n mbytes drop; }
+        }
+    };
+    assert_same(
+        &offline(&s),
+        &from_text(
+            "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout 1h30m\n\t}\n\tchain c {\n\t\tlimit rate 10/second accept\n\t\tquota over 10 mbytes drop\n\t}\n}\n",
+        ),
+    );
+}
+
 #[test]
 fn nft_17_iif_names_stay_symbolic_until_load() {
     let i = "eth0";
@@ -411,4 +683,67 @@ fn nft_17_iif_interpolation_resolves_in_the_target_namespace() {
     }
     let listed = other.run("nft", &["list", "ruleset"]);
     assert!(listed.trim().is_empty(), "{listed}");
+}
+
+#[test]
+fn nft_24_integer_fields_and_map_data_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = integers_and_maps();
+    let dir = std::env::temp_dir().join(format!("linx-nft-macro-int-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ints.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    let t = target(&b);
+    s.check(&t).expect("kernel validates the macro program");
+    s.apply(&t).expect("macro program applies");
+    let want = nft_json(&a);
+    assert!(want.to_string().contains("flowlabel"), "{want}");
+    assert_eq!(nft_json(&b), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_24_timeouts_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = timeouts();
+    let dir = std::env::temp_dir().join(format!("linx-nft-macro-time-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("timeouts.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    s.apply(&target(&b)).expect("macro program applies");
+    // `nft_state` drops the ticking `expires`.
+    let want = a.nft_state();
+    assert!(want.to_string().contains("\"timeout\":3723"), "{want}");
+    assert_eq!(b.nft_state(), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nft_24_rates_and_quotas_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = rates_and_quotas();
+    let dir = std::env::temp_dir().join(format!("linx-nft-macro-rate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rates.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    s.apply(&target(&b)).expect("macro program applies");
+    let want = nft_json(&a);
+    assert!(want.to_string().contains("\"quota\""), "{want}");
+    assert_eq!(nft_json(&b), want);
+    let _ = std::fs::remove_dir_all(&dir);
 }

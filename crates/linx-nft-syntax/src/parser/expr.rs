@@ -618,7 +618,7 @@ impl<'a> Parser<'a> {
         let mut o = ElemOptions::default();
         loop {
             if self.eat_word("timeout").is_some() {
-                o.timeout = Some(self.time_spec()?);
+                o.timeout = Some(self.time_value()?);
             } else if self.eat_word("expires").is_some() {
                 o.expires = Some(self.time_spec()?);
             } else if self.at_word("comment") {

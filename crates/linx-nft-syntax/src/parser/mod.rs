@@ -478,6 +478,14 @@ impl<'a> Parser<'a> {
         Err(self.unexpected("a time value such as 30s or 1h"))
     }
 
+    /// A time value or `$var` (set and element timeouts).
+    pub(crate) fn time_value(&mut self) -> PResult<TimeValue> {
+        if self.at(TokenKind::Dollar) {
+            return Ok(TimeValue::Var(self.variable()?));
+        }
+        Ok(TimeValue::Lit(self.time_spec()?))
+    }
+
     /// `comment "…"` (the word `comment` already peeked).
     pub(crate) fn comment_spec(&mut self) -> PResult<Str> {
         self.expect_word("comment")?;
@@ -1502,7 +1510,7 @@ impl<'a> Parser<'a> {
             }
             "timeout" => {
                 self.bump();
-                let v = self.time_spec()?;
+                let v = self.time_value()?;
                 self.separator(false)?;
                 SetItem::Timeout(v)
             }

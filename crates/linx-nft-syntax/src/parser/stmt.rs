@@ -444,23 +444,20 @@ impl<'a> Parser<'a> {
     pub(crate) fn limit_rate_args(&mut self) -> PResult<LimitRate> {
         let start = self.peek().span;
         let mode = self.rate_mode();
-        let count = self.num("a rate")?;
-        if self.eat(TokenKind::Slash).is_some() {
-            let per = self.time_unit()?;
-            let burst = if self.eat_word("burst").is_some() {
-                let n = self.num("a number")?;
-                self.expect_word("packets")?;
-                if n.value() == 0 {
-                    return Err(self.error(n.span, "limit burst must be > 0"));
-                }
-                Some(Burst::Packets(n))
-            } else {
-                None
-            };
+        let (count, per) = self.count("a rate")?;
+        if let Some(per) = per {
             return Ok(LimitRate {
                 mode,
                 rate: Rate::Packets { count, per },
-                burst,
+                burst: self.packet_burst()?,
+            });
+        }
+        if self.eat(TokenKind::Slash).is_some() {
+            let per = self.time_unit()?;
+            return Ok(LimitRate {
+                mode,
+                rate: Rate::Packets { count, per },
+                burst: self.packet_burst()?,
             });
         }
         let t = self.peek();
@@ -488,7 +485,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error(n.span, "limit burst must be > 0"));
             }
             Some(Burst::Bytes(ByteAmount {
-                amount: n,
+                amount: Count::Num(n),
                 unit: bu,
             }))
         } else {
@@ -507,6 +504,36 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// A number or `$var` (rates, quotas). The lexer keeps `$n/second` together as the word
+    /// `n/second`: the time unit after the `/` is returned as well then.
+    fn count(&mut self, what: &str) -> PResult<(Count, Option<TimeUnit>)> {
+        if !self.at(TokenKind::Dollar) {
+            return Ok((Count::Num(self.num(what)?), None));
+        }
+        let mut v = self.variable()?;
+        if let Some((name, unit)) = v.name.split_once('/') {
+            let Some(per) = TimeUnit::from_name(unit) else {
+                return Err(self.error(v.span, "Wrong rate format"));
+            };
+            v.name = name.to_string();
+            return Ok((Count::Var(v), Some(per)));
+        }
+        Ok((Count::Var(v), None))
+    }
+
+    /// `[burst N packets]` of a packet rate.
+    fn packet_burst(&mut self) -> PResult<Option<Burst>> {
+        if self.eat_word("burst").is_none() {
+            return Ok(None);
+        }
+        let n = self.num("a number")?;
+        self.expect_word("packets")?;
+        if n.value() == 0 {
+            return Err(self.error(n.span, "limit burst must be > 0"));
+        }
+        Ok(Some(Burst::Packets(n)))
+    }
+
     fn rate_mode(&mut self) -> Option<RateMode> {
         if self.eat_word("over").is_some() {
             Some(RateMode::Over)
@@ -520,13 +547,21 @@ impl<'a> Parser<'a> {
     /// `[over|until] N unit [used N unit]`
     pub(crate) fn quota_spec(&mut self) -> PResult<QuotaSpec> {
         let mode = self.rate_mode();
-        let n = self.num("a number")?;
-        let (unit, _) = self.byte_unit()?;
+        let (n, _) = self.count("a number")?;
+        // After a variable the unit may be left out (bytes).
+        let t = self.peek();
+        let unit = if matches!(n, Count::Var(_))
+            && !(t.kind == TokenKind::Word && keywords::byte_unit_multiplier(t.text).is_some())
+        {
+            String::new()
+        } else {
+            self.byte_unit()?.0
+        };
         let used = if self.eat_word("used").is_some() {
             let u = self.num("a number")?;
             let (uu, _) = self.byte_unit()?;
             Some(ByteAmount {
-                amount: u,
+                amount: Count::Num(u),
                 unit: uu,
             })
         } else {

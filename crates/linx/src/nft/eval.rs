@@ -30,6 +30,29 @@ pub(crate) fn time_ms(s: &ast::Str) -> R<u64> {
     linx_nft_syntax::keywords::parse_time(&s.text).map_err(|m| Diagnostic::error(s.span, m))
 }
 
+/// A timeout in milliseconds: the time value, or the value bound to the variable (a `define`
+/// or an interpolation of the macros).
+pub(crate) fn time_value_ms(t: &ast::TimeValue) -> R<u64> {
+    match t {
+        ast::TimeValue::Lit(s) => time_ms(s),
+        ast::TimeValue::Var(v) => match v.value.as_deref().map(|e| &e.resolved().kind) {
+            Some(ExprKind::Symbol(s) | ExprKind::Quoted(s)) => {
+                linx_nft_syntax::keywords::parse_time(s).map_err(|m| Diagnostic::error(v.span, m))
+            }
+            Some(ExprKind::Number(n)) => linx_nft_syntax::keywords::parse_time(&n.text)
+                .map_err(|m| Diagnostic::error(v.span, m)),
+            Some(_) => Err(Diagnostic::error(
+                v.span,
+                format!("${} is not a time value", v.name),
+            )),
+            None => Err(Diagnostic::error(
+                v.span,
+                format!("unknown identifier '{}'", v.name),
+            )),
+        },
+    }
+}
+
 /// `mpz_prefixmask`: the top `plen` bits of a `len`-bit value.
 pub(crate) fn prefix_mask(len: u32, plen: u32) -> u128 {
     if plen == 0 {
@@ -413,7 +436,7 @@ pub(crate) fn elem_from_ast(
         elem_flags: 0,
     };
     if let Some(t) = &options.timeout {
-        el.timeout = time_ms(t)?;
+        el.timeout = time_value_ms(t)?;
     }
     if let Some(t) = &options.expires {
         el.expiration = time_ms(t)?;

@@ -18,6 +18,25 @@
 //! | `iif`, `oif` (resolved to an index at load, in the target namespace) | [`kind::IfIndex`] | [`IfName`], `&str`, `String` |
 //! | `meta mark`, `ct mark`, `mark` sets | [`kind::Mark`] | `u32` |
 //! | `jump $c`, `goto $c` | [`kind::Chain`] | `&str`, `String` |
+//! | 8-bit fields: `ip ttl\|protocol`, `ip6 hoplimit\|nexthdr`, `meta l4proto`, `ct protocol`, `icmp\|icmpv6 type\|code`, `inet_proto` sets | [`kind::U8<8>`](kind::U8) | `u8` |
+//! | narrower fields: `ip\|ip6 dscp` (6 bits), `ecn` (2), `version`, `ip hdrlength`, `tcp doff` (4), `vlan pcp` (3), `vlan dei\|cfi` (1) | [`kind::U8<BITS>`](kind::U8) | `u8` (width checked at load) |
+//! | 16-bit fields: `ip length\|id\|frag-off\|checksum`, `ip6 length`, `tcp window\|checksum\|urgptr`, `udp length\|checksum`, `icmp id\|sequence\|mtu`, `icmpv6 id\|sequence\|max-delay`, `ct zone`, `meta ibrpvid` | [`kind::U16<16>`](kind::U16) | `u16` |
+//! | `vlan id` (12 bits) | [`kind::U16<12>`](kind::U16) | `u16` (width checked at load) |
+//! | 32-bit fields: `meta length\|skuid\|skgid\|cpu\|cgroup`, `tcp sequence\|ackseq`, `icmpv6 mtu` | [`kind::U32<32>`](kind::U32) | `u32` |
+//! | `ip6 flowlabel` (20 bits) | [`kind::U32<20>`](kind::U32) | `u32` (width checked at load) |
+//! | `ct packets\|bytes\|avgpkt` (with or without a direction) | [`kind::U64`] | `u64` |
+//! | rates: `limit rate [over] $n/second`, `limit rate $n kbytes/second` (in rules and `update @s { … }`); quotas: `quota [over] $q` (bytes) or `quota $q mbytes` | [`kind::U64`] | `u64` (the count in the unit written) |
+//! | set `timeout`, element `timeout` (in declarations, `add element` and `add\|update @s { … }`) | [`kind::Duration`] | [`Duration`] (whole milliseconds, checked at load; written as nft prints time, `1h2m3s`) |
+//!
+//! A position is a match's right-hand side (also inside sets, ranges, prefixes and
+//! concatenations, component by component), the value of a `set` statement on that selector
+//! (`meta mark set $m`, `ct zone set $z`, `ip dscp set $d`), an element of a declared set or
+//! map (kind by the declared `type`/`typeof` key), the data of a declared map (kind by its data
+//! type: `type ipv4_addr : inet_service` takes a `u16`) and the data of an anonymous map
+//! (`meta mark set ip saddr map { 10.0.0.1 : $m }`, `dnat to ip saddr map { 10.0.0.1 : $a }`
+//! or `{ … : $a . $p }`; kind by the statement). Bursts, `quota … used`, `expires`,
+//! `gc-interval`, named quota/limit objects and symbolic selectors without a plain numeric form
+//! (`ct state`, `meta pkttype`, `tcp flags`, …) take no interpolation.
 //!
 //! Every kind accepts references to these types too.
 //!
@@ -26,11 +45,19 @@
 //! use linx::nft::syntax::ast::ExprKind;
 //! assert_eq!(NftValue::<kind::InetService>::to_nft(&22u16), Ok(ExprKind::Number(linx::nft::syntax::ast::Num::new("22"))));
 //! assert!(NftValue::<kind::IfName>::to_nft("a-name-longer-than-15").is_err());
+//! // `ip dscp` is 6 bits wide.
+//! assert!(NftValue::<kind::U8<6>>::to_nft(&63u8).is_ok());
+//! assert!(NftValue::<kind::U8<6>>::to_nft(&64u8).is_err());
+//! let t = std::time::Duration::from_secs(3723);
+//! assert_eq!(NftValue::<kind::Duration>::to_nft(&t), Ok(ExprKind::Symbol("1h2m3s".into())));
+//! assert!(NftValue::<kind::Duration>::to_nft(&std::time::Duration::from_micros(1)).is_err());
 //! ```
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 use linx_nft_syntax::ast::{Expr, ExprKind, Num};
+use linx_nft_syntax::keywords::{format_time, parse_time};
 
 use crate::types::{IfName, Ipv4Prefix, Ipv6Prefix};
 
@@ -57,6 +84,25 @@ pub mod kind {
     /// The name of a chain of the same table (`jump`, `goto`).
     #[derive(Clone, Copy, Debug)]
     pub struct Chain;
+    /// An integer field of at most 8 bits (`ip ttl`, `meta l4proto`, `ip dscp`, …): `u8`,
+    /// whose value must fit in `BITS` bits (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct U8<const BITS: u32 = 8>;
+    /// An integer field of 9 to 16 bits (`ip length`, `vlan id`, `ct zone`, …): `u16`, whose
+    /// value must fit in `BITS` bits (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct U16<const BITS: u32 = 16>;
+    /// An integer field of 17 to 32 bits (`meta length`, `ip6 flowlabel`, `meta skuid`, …):
+    /// `u32`, whose value must fit in `BITS` bits (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct U32<const BITS: u32 = 32>;
+    /// A 64-bit integer field (`ct packets`, `ct bytes`, `ct avgpkt`), a rate or a quota: `u64`.
+    #[derive(Clone, Copy, Debug)]
+    pub struct U64<const BITS: u32 = 64>;
+    /// A timeout (set `timeout`, element `timeout`, `update @s { … timeout $t }`):
+    /// [`std::time::Duration`], in whole milliseconds (checked at load).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Duration;
 }
 
 /// A Rust value usable where nft expects a value of kind `K` (see the [module](self) table).
@@ -98,6 +144,50 @@ impl NftValue<kind::InetService> for u16 {
 impl NftValue<kind::Mark> for u32 {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
         Ok(ExprKind::Number(Num::new(self.to_string())))
+    }
+}
+
+/// `value` as a number, if it fits in a field of `bits` bits.
+fn integer(value: u64, bits: u32) -> Result<ExprKind, Invalid> {
+    if bits < 64 && value >> bits != 0 {
+        return Err(Invalid::new(
+            value.to_string(),
+            format!(
+                "out of range for this {bits}-bit field (at most {})",
+                (1u64 << bits) - 1
+            ),
+        ));
+    }
+    Ok(ExprKind::Number(Num::new(value.to_string())))
+}
+
+macro_rules! integers {
+    ($($kind:ident: $ty:ty),*) => {$(
+        impl<const BITS: u32> NftValue<kind::$kind<BITS>> for $ty {
+            fn to_nft(&self) -> Result<ExprKind, Invalid> {
+                integer(u64::from(*self), BITS)
+            }
+        }
+    )*};
+}
+
+integers!(U8: u8, U16: u16, U32: u32, U64: u64);
+
+impl NftValue<kind::Duration> for Duration {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        let text = format!("{self:?}");
+        if self.subsec_nanos() % 1_000_000 != 0 {
+            return Err(Invalid::new(text, "nft time values are whole milliseconds"));
+        }
+        let Ok(ms) = u64::try_from(self.as_millis()) else {
+            return Err(Invalid::new(text, "too large for an nft time value"));
+        };
+        let t = format_time(ms);
+        // nft takes at most 8 digits per unit.
+        if parse_time(&t) != Ok(ms) {
+            return Err(Invalid::new(text, "too large for an nft time value"));
+        }
+        Ok(ExprKind::Symbol(t))
     }
 }
 

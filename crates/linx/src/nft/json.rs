@@ -617,6 +617,15 @@ fn secs(s: &ast::Str) -> R<Value> {
         .map_err(|_| format!("time {}", s.text))
 }
 
+fn timeout_secs(t: &ast::TimeValue) -> R<Value> {
+    match t {
+        ast::TimeValue::Lit(s) => secs(s),
+        ast::TimeValue::Var(v) => super::eval::time_value_ms(t)
+            .map(|ms| Value::from(ms / 1000))
+            .map_err(|_| format!("time ${}", v.name)),
+    }
+}
+
 /// The data type of a selector, when it has one of its own.
 fn selector_type(e: &ast::Expr) -> Option<Dt> {
     super::eval::from_ast(e).ok().map(|x| x.dt)
@@ -641,7 +650,7 @@ impl Writer {
             let mut m = Map::new();
             m.insert("val".into(), key);
             if let Some(t) = &o.timeout {
-                m.insert("timeout".into(), secs(t)?);
+                m.insert("timeout".into(), timeout_secs(t)?);
             }
             if let Some(t) = &o.expires {
                 m.insert("expires".into(), secs(t)?);
@@ -1034,7 +1043,7 @@ impl Writer {
                 let mut elem = self.expr(&s.key)?;
                 let mut opts = Map::new();
                 if let Some(t) = &s.options.timeout {
-                    opts.insert("timeout".into(), secs(t)?);
+                    opts.insert("timeout".into(), timeout_secs(t)?);
                 }
                 if let Some(t) = &s.options.expires {
                     opts.insert("expires".into(), secs(t)?);

@@ -904,7 +904,7 @@ impl Compiler<'_> {
                         s.flags = (s.flags & (SET_MAP | SET_OBJECT)) | v;
                     }
                 }
-                ast::SetItem::Timeout(t) => s.timeout = super::eval::time_ms(t)?,
+                ast::SetItem::Timeout(t) => s.timeout = super::eval::time_value_ms(t)?,
                 ast::SetItem::GcInterval(t) => {
                     s.gc_int = super::eval::time_ms(t)? as u32;
                 }
@@ -1164,10 +1164,10 @@ impl Compiler<'_> {
                     }));
                 }
                 ast::ObjectItem::Quota(q) => {
-                    let m = |b: &ast::ByteAmount| b.amount.value().wrapping_mul(b.multiplier());
+                    let m = super::stmt::bytes;
                     data = Some(ObjectData::Quota(Quota {
-                        bytes: m(&q.amount),
-                        consumed: q.used.as_ref().map(m).unwrap_or(0),
+                        bytes: m(&q.amount)?,
+                        consumed: q.used.as_ref().map(m).transpose()?.unwrap_or(0),
                         flags: u32::from(q.mode == Some(ast::RateMode::Over)),
                     }));
                 }

@@ -56,8 +56,18 @@ fn time_unit(u: ast::TimeUnit) -> u64 {
     u.seconds()
 }
 
-fn bytes(b: &ast::ByteAmount) -> u64 {
-    b.amount.value().wrapping_mul(b.multiplier())
+/// A rate or quota number; a variable must be bound to a number.
+pub(crate) fn count(c: &ast::Count) -> R<u64> {
+    match c {
+        ast::Count::Num(n) => Ok(n.value()),
+        ast::Count::Var(v) => c
+            .number()
+            .ok_or_else(|| Diagnostic::error(v.span, format!("${} is not a number", v.name))),
+    }
+}
+
+pub(crate) fn bytes(b: &ast::ByteAmount) -> R<u64> {
+    Ok(count(&b.amount)?.wrapping_mul(b.multiplier()))
 }
 
 /// The rate, unit, burst, byte mode and `over` of a limit.
@@ -69,21 +79,21 @@ pub(crate) fn limit_args(l: &ast::LimitRate) -> R<(u64, u64, u32, bool, bool)> {
                 None => 5,
                 Some(ast::Burst::Packets(n)) => n.value() as u32,
                 Some(ast::Burst::Bytes(b)) => {
-                    return err(b.amount.span, "packet limit with a byte burst");
+                    return err(b.amount.span(), "packet limit with a byte burst");
                 }
             };
             if burst == 0 {
                 return err(Span::DUMMY, "packet limit burst must be > 0");
             }
-            Ok((count.value(), time_unit(*per), burst, false, over))
+            Ok((self::count(count)?, time_unit(*per), burst, false, over))
         }
         ast::Rate::Bytes { amount, per } => {
             let burst = match &l.burst {
                 None => 0,
-                Some(ast::Burst::Bytes(b)) => bytes(b) as u32,
+                Some(ast::Burst::Bytes(b)) => bytes(b)? as u32,
                 Some(ast::Burst::Packets(n)) => n.value() as u32,
             };
-            Ok((bytes(amount), time_unit(*per), burst, true, over))
+            Ok((bytes(amount)?, time_unit(*per), burst, true, over))
         }
     }
 }
@@ -216,8 +226,8 @@ pub(crate) fn from_ast_stmt(s: &ast::Stmt) -> R<St> {
         }
         StmtKind::LimitName(e) => return objref(OBJ_LIMIT, e, span),
         StmtKind::Quota(q) => SK::Quota {
-            bytes: bytes(&q.amount),
-            used: q.used.as_ref().map(bytes).unwrap_or(0),
+            bytes: bytes(&q.amount)?,
+            used: q.used.as_ref().map(bytes).transpose()?.unwrap_or(0),
             over: q.mode == Some(ast::RateMode::Over),
         },
         StmtKind::QuotaName(e) => return objref(OBJ_QUOTA, e, span),

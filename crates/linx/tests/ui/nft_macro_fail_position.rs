@@ -1,11 +1,11 @@
 // Interpolations stand only where the position fixes a Rust type; unused or unknown names are
 // errors too.
 fn main() {
-    let proto: u8 = 6;
-    let _ = linx::nft!(proto = proto; {
+    let state: u32 = 2;
+    let _ = linx::nft!(state = state; {
         table inet filter {
             chain input {
-                meta l4proto $proto accept
+                ct state $state accept
             }
         }
     });
