@@ -1086,7 +1086,7 @@ impl Writer {
             StmtKind::Meter(m) => {
                 let mut key = self.expr(&m.key)?;
                 if let Some(t) = &m.options.timeout {
-                    key = json!({"elem": {"val": key, "timeout": secs(t)?}});
+                    key = json!({"elem": {"val": key, "timeout": timeout_secs(t)?}});
                 }
                 // Listed stateless, as nft lists a meter's statement.
                 let stmt = match &m.stmt.kind {
