@@ -237,12 +237,7 @@ impl Listing {
         })
     }
 
-    fn text(
-        &self,
-        rs: &Ruleset,
-        full: &Ruleset,
-        opts: &PrintOptions,
-    ) -> linx::Result<nft::Printed> {
+    fn text(&self, rs: &Ruleset, opts: &PrintOptions) -> linx::Result<nft::Printed> {
         Ok(match self {
             Listing::Tables => nft::Printed {
                 text: rs
@@ -255,7 +250,7 @@ impl Listing {
             Listing::Ruleset | Listing::Table(..) => {
                 let mut out = nft::Printed::default();
                 for t in &rs.tables {
-                    let p = nft::print_table(t, full, opts);
+                    let p = nft::print_table(t, opts);
                     out.text.push_str(&p.text);
                     out.lossy.extend(p.lossy);
                 }
@@ -263,7 +258,7 @@ impl Listing {
             }
             Listing::Chain(_, _, c) => {
                 let t = self.table(rs)?;
-                nft::print_chain(t, self.chain(t, c)?, full, opts)
+                nft::print_chain(t, self.chain(t, c)?, opts)
             }
             Listing::Set(_, _, s) => {
                 let t = self.table(rs)?;
@@ -272,18 +267,13 @@ impl Listing {
         })
     }
 
-    fn json(
-        &self,
-        rs: &Ruleset,
-        full: &Ruleset,
-        opts: &PrintOptions,
-    ) -> linx::Result<nft::JsonPrinted> {
+    fn json(&self, rs: &Ruleset, opts: &PrintOptions) -> linx::Result<nft::JsonPrinted> {
         Ok(match self {
             Listing::Tables => nft::tables_json(rs),
             Listing::Ruleset | Listing::Table(..) => {
                 let mut out = nft::JsonPrinted::default();
                 for t in &rs.tables {
-                    let p = nft::table_json(t, full, opts);
+                    let p = nft::table_json(t, opts);
                     out.objects.extend(p.objects);
                     out.lossy.extend(p.lossy);
                 }
@@ -291,7 +281,7 @@ impl Listing {
             }
             Listing::Chain(_, _, c) => {
                 let t = self.table(rs)?;
-                nft::chain_json(t, self.chain(t, c)?, full, opts)
+                nft::chain_json(t, self.chain(t, c)?, opts)
             }
             Listing::Set(_, _, s) => {
                 let t = self.table(rs)?;
@@ -565,9 +555,8 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             let target = netns.target()?;
             let listing = Listing::parse(&what)?;
             let mut nft = Nft::open(&target)?;
-            let full = nft.pull()?;
             let rs = match &listing {
-                Listing::Ruleset | Listing::Tables => full.clone(),
+                Listing::Ruleset | Listing::Tables => nft.pull()?,
                 Listing::Table(family, name)
                 | Listing::Chain(family, name, _)
                 | Listing::Set(family, name, _) => {
@@ -590,11 +579,11 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                 ..Default::default()
             };
             let lossy = if json {
-                let p = listing.json(&rs, &full, &opts)?;
+                let p = listing.json(&rs, &opts)?;
                 print_json(&p.document())?;
                 p.lossy
             } else {
-                let p = listing.text(&rs, &full, &opts)?;
+                let p = listing.text(&rs, &opts)?;
                 print!("{}", p.text);
                 p.lossy
             };

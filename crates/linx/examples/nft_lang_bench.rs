@@ -3,8 +3,12 @@
 //! (read + parse + expand + evaluate + linearise, then one batch) against `nft -f` of the same
 //! file, each in a fresh network namespace, in the same run.
 //!
-//! Run as root: `cargo run --release -p linx --example nft_lang_bench [-- RUNS]` (default 5;
-//! medians). Targets: parse + evaluate under 1 s; load within 2× of `nft -f`.
+//! Then both rulesets are listed back: linx's pull + print (and pull + JSON) against
+//! `nft list ruleset` (and `nft -j list ruleset`).
+//!
+//! Run as root: `cargo run --release -p linx --features serde --example nft_lang_bench [-- RUNS]`
+//! (default 5; medians; without `serde` the JSON columns are left out). Targets: parse +
+//! evaluate under 1 s; load within 2× of `nft -f`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -53,6 +57,21 @@ fn rules_file() -> String {
     }
     s.push_str("\t}\n}\n");
     s
+}
+
+/// Pull + `show --json` of the namespace (with the `serde` feature).
+#[cfg(feature = "serde")]
+fn json_listing(target: &NsTarget, opts: &nft::PrintOptions) -> Option<Duration> {
+    let t = Instant::now();
+    let rs = linx::netfilter::Nft::open(target).unwrap().pull().unwrap();
+    let j = nft::print_json(&rs, opts);
+    let _ = serde_json::to_string(&j.document()).unwrap();
+    Some(t.elapsed())
+}
+
+#[cfg(not(feature = "serde"))]
+fn json_listing(_: &NsTarget, _: &nft::PrintOptions) -> Option<Duration> {
+    None
 }
 
 fn main() {
@@ -116,6 +135,61 @@ fn main() {
             l.as_secs_f64() * 1e3,
             r.as_secs_f64() * 1e3,
             l.as_secs_f64() / r.as_secs_f64()
+        );
+    }
+    // Listing the loaded ruleset back: pull + print (every rule decompiled and checked by
+    // recompiling it) against `nft list ruleset`, and the JSON forms, in one namespace.
+    println!();
+    println!(
+        "| ruleset | linx show | nft list ruleset | ratio | linx show --json | nft -j list ruleset | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, text) in [
+        ("100,000-element interval set", interval_file()),
+        ("10,000 rules", rules_file()),
+    ] {
+        let path = dir.join("f.nft");
+        std::fs::write(&path, &text).unwrap();
+        let ns = NetNs::new().unwrap();
+        ns.run("nft", &["-f", path.to_str().unwrap()]);
+        let target = NsTarget::fd(ns.try_clone_fd().unwrap());
+        let opts = nft::PrintOptions {
+            ifnames: NetlinkIfResolver::new(&target).unwrap().names(),
+            ..Default::default()
+        };
+        let (mut text_l, mut text_n, mut json_l, mut json_n) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let time_nft = |args: &[&str]| {
+            let t = Instant::now();
+            let out = ns.command("nft").args(args).output().unwrap();
+            assert!(out.status.success());
+            t.elapsed()
+        };
+        for _ in 0..runs {
+            let t = Instant::now();
+            let rs = linx::netfilter::Nft::open(&target).unwrap().pull().unwrap();
+            let p = nft::print(&rs, &opts);
+            assert!(p.lossy.is_empty(), "{:?}", p.lossy);
+            text_l.push(t.elapsed());
+            text_n.push(time_nft(&["list", "ruleset"]));
+            if let Some(d) = json_listing(&target, &opts) {
+                json_l.push(d);
+                json_n.push(time_nft(&["-j", "list", "ruleset"]));
+            }
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let (a, b) = (median(text_l), median(text_n));
+        let json = if json_l.is_empty() {
+            "– (needs `--features serde`) | – | –".to_string()
+        } else {
+            let (c, d) = (median(json_l), median(json_n));
+            format!("{:.0} ms | {:.0} ms | {:.2}×", ms(c), ms(d), ms(c) / ms(d))
+        };
+        println!(
+            "| {name} | {:.0} ms | {:.0} ms | {:.2}× | {json} |",
+            ms(a),
+            ms(b),
+            ms(a) / ms(b),
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -215,7 +215,7 @@ fn nf_16_rule_lines_are_verified_nft_syntax() {
         };
         let rs = pull(&ns);
         for t in &rs.tables {
-            let listed = nft::print_table(t, &rs, &opts).text;
+            let listed = nft::print_table(t, &opts).text;
             let prefix = format!("{}/{}/", t.family.name(), t.name);
             for c in &t.chains {
                 for r in &c.rules {

@@ -67,7 +67,7 @@ impl JsonPrinted {
 pub fn print_json(rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
     let mut out = JsonPrinted::default();
     for t in &rs.tables {
-        out.extend(table_json(t, rs, opts));
+        out.extend(table_json(t, opts));
     }
     out
 }
@@ -89,7 +89,7 @@ pub fn tables_json(rs: &Ruleset) -> JsonPrinted {
 }
 
 /// One table of `rs` as `nft -j list table FAMILY NAME`.
-pub fn table_json(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
+pub fn table_json(t: &Table, opts: &PrintOptions) -> JsonPrinted {
     let mut out = JsonPrinted {
         objects: vec![table_object(t)],
         lossy: Vec::new(),
@@ -123,18 +123,18 @@ pub fn table_json(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
         out.objects.push(chain_object(t, c));
     }
     for c in &t.chains {
-        out.extend(rules_json(t, c, rs, opts));
+        out.extend(rules_json(t, c, opts));
     }
     out
 }
 
 /// One chain and its rules, as `nft -j list chain FAMILY TABLE NAME`.
-pub fn chain_json(t: &Table, c: &Chain, rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
+pub fn chain_json(t: &Table, c: &Chain, opts: &PrintOptions) -> JsonPrinted {
     let mut out = JsonPrinted {
         objects: vec![chain_object(t, c)],
         lossy: Vec::new(),
     };
-    out.extend(rules_json(t, c, rs, opts));
+    out.extend(rules_json(t, c, opts));
     out
 }
 
@@ -202,8 +202,9 @@ fn chain_object(t: &Table, c: &Chain) -> Value {
     json!({ "chain": m })
 }
 
-fn rules_json(t: &Table, c: &Chain, rs: &Ruleset, opts: &PrintOptions) -> JsonPrinted {
+fn rules_json(t: &Table, c: &Chain, opts: &PrintOptions) -> JsonPrinted {
     let mut out = JsonPrinted::default();
+    let ctx = print::verify_context(t);
     for (i, r) in c.rules.iter().enumerate() {
         let located = || {
             format!(
@@ -214,7 +215,7 @@ fn rules_json(t: &Table, c: &Chain, rs: &Ruleset, opts: &PrintOptions) -> JsonPr
                 i + 1
             )
         };
-        let (text, lossy) = match print::print_rule(r, t, &c.name, rs, opts) {
+        let (text, lossy) = match print::print_rule(r, t, &c.name, &ctx, opts) {
             Ok(text) => (text, None),
             Err((text, why)) => (text, Some(why)),
         };

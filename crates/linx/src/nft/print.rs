@@ -67,7 +67,7 @@ pub struct Printed {
 pub fn print(rs: &Ruleset, opts: &PrintOptions) -> Printed {
     let mut out = Printed::default();
     for t in &rs.tables {
-        let p = print_table(t, rs, opts);
+        let p = print_table(t, opts);
         out.text.push_str(&p.text);
         out.lossy.extend(p.lossy);
     }
@@ -138,8 +138,7 @@ pub(crate) fn base_chain_header(family: Family, bc: &crate::netfilter::BaseChain
 /// assert_eq!(line, "inet/fw/input: tcp dport 22 accept [tag ssh]");
 /// ```
 pub fn rule_line(table: &Table, chain: &str, rule: &Rule, opts: &PrintOptions) -> String {
-    let mut rs = Ruleset::new();
-    rs.tables.push(table.clone());
+    let rs = verify_context(table);
     let text = match print_rule(rule, table, chain, &rs, opts) {
         Ok(text) => text,
         Err((text, why)) => format!("{text} # lossy: {why}"),
@@ -152,7 +151,7 @@ pub fn rule_line(table: &Table, chain: &str, rule: &Rule, opts: &PrintOptions) -
 }
 
 /// One table of `rs` as `nft list table` text.
-pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
+pub fn print_table(t: &Table, opts: &PrintOptions) -> Printed {
     let mut lossy = Vec::new();
     let mut s = String::new();
     let _ = write!(s, "table {} {} {{", t.family.name(), t.name);
@@ -215,7 +214,7 @@ pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
         blocks.push(b);
     }
     for c in &t.chains {
-        blocks.push(chain_block(t, c, rs, opts, &mut lossy));
+        blocks.push(chain_block(t, c, opts, &mut lossy));
     }
     s.push_str(&head);
     if !head.is_empty() && !blocks.is_empty() {
@@ -230,7 +229,6 @@ pub fn print_table(t: &Table, rs: &Ruleset, opts: &PrintOptions) -> Printed {
 fn chain_block(
     t: &Table,
     c: &crate::netfilter::Chain,
-    rs: &Ruleset,
     opts: &PrintOptions,
     lossy: &mut Vec<String>,
 ) -> String {
@@ -251,8 +249,9 @@ fn chain_block(
             b.push_str("\t\tflags offload;\n");
         }
     }
+    let ctx = verify_context(t);
     for (i, r) in c.rules.iter().enumerate() {
-        let line = print_rule(r, t, &c.name, rs, opts);
+        let line = print_rule(r, t, &c.name, &ctx, opts);
         match line {
             Ok(text) => {
                 b.push_str("\t\t");
@@ -290,17 +289,12 @@ fn chain_block(
 /// let mut t = Table::new(Family::Inet, "t", TableLifetime::Persistent).unwrap();
 /// t.chains.push(Chain::regular("c").unwrap());
 /// let rs = Ruleset::new();
-/// let p = linx::nft::print_chain(&t, &t.chains[0], &rs, &Default::default());
+/// let p = linx::nft::print_chain(&t, &t.chains[0], &Default::default());
 /// assert_eq!(p.text, "table inet t {\n\tchain c {\n\t}\n}\n");
 /// ```
-pub fn print_chain(
-    t: &Table,
-    c: &crate::netfilter::Chain,
-    rs: &Ruleset,
-    opts: &PrintOptions,
-) -> Printed {
+pub fn print_chain(t: &Table, c: &crate::netfilter::Chain, opts: &PrintOptions) -> Printed {
     let mut lossy = Vec::new();
-    let block = chain_block(t, c, rs, opts, &mut lossy);
+    let block = chain_block(t, c, opts, &mut lossy);
     Printed {
         text: format!("table {} {} {{\n{block}}}\n", t.family.name(), t.name),
         lossy,
@@ -320,6 +314,50 @@ pub fn print_set_listing(t: &Table, set: &Set, opts: &PrintOptions) -> Printed {
 
 pub(crate) fn is_anon(name: &str) -> bool {
     name.starts_with("__set") || name.starts_with("__map") || name.starts_with("__objmap")
+}
+
+/// What the printer's self-check compiles a rule against: `t` alone, its chains without rules,
+/// its named sets without elements, objects and flowtables — everything a single rule of `t`
+/// can refer to, without the cost of the rest (anonymous sets, other rules, other tables).
+pub(crate) fn verify_context(t: &Table) -> Ruleset {
+    let mut table = Table {
+        chains: Vec::new(),
+        sets: Vec::new(),
+        objects: t.objects.clone(),
+        flowtables: t.flowtables.clone(),
+        userdata: t.userdata.clone(),
+        name: t.name.clone(),
+        ..*t
+    };
+    for c in &t.chains {
+        table.chains.push(crate::netfilter::Chain {
+            name: c.name.clone(),
+            kind: c.kind.clone(),
+            rules: Vec::new(),
+            userdata: c.userdata.clone(),
+            handle: c.handle,
+        });
+    }
+    for set in t.sets.iter().filter(|s| !is_anon(&s.name)) {
+        table.sets.push(crate::netfilter::Set {
+            name: set.name.clone(),
+            handle: set.handle,
+            flags: set.flags,
+            key: set.key.clone(),
+            data: set.data.clone(),
+            policy: set.policy,
+            size: set.size,
+            timeout: set.timeout,
+            gc_interval: set.gc_interval,
+            userdata: set.userdata.clone(),
+            exprs: set.exprs.clone(),
+            id: set.id,
+            elements: Vec::new(),
+        });
+    }
+    let mut rs = Ruleset::new();
+    rs.tables.push(table);
+    rs
 }
 
 /// A meter's set (`set_is_meter`): anonymous and `eval`, named by the rule that declares it;
@@ -3136,7 +3174,6 @@ fn verify(
     let ifr = MapResolver(&opts.ifnames);
     let env = super::CompileEnv::new(&ifr).with_kernel(rs);
     let p = super::compile(&loaded, &env).map_err(|e| e.to_string())?;
-    let rs2 = p.ruleset().map_err(|e| e.to_string())?;
     let Some(last) = p.messages().last() else {
         return Err("no rule produced".into());
     };
@@ -3144,7 +3181,6 @@ fn verify(
     let crate::netfilter::codec::Decoded::Rule { rule, .. } = decoded else {
         return Err("no rule produced".into());
     };
-    let _ = rs2;
     if normalize(&rule.exprs) == normalize(&r.exprs) {
         Ok(())
     } else {
