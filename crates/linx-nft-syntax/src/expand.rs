@@ -857,6 +857,26 @@ struct Binder<'x, 'a> {
 }
 
 impl VisitMut for Binder<'_, '_> {
+    /// nft's grammar takes no `$define` in a rate, quota or timeout; only the `nft!` macro's
+    /// Rust values may stand there (or any variable with [`ParseOptions::extensions`]).
+    ///
+    /// [`ParseOptions::extensions`]: crate::ParseOptions::extensions
+    fn literal_var(&mut self, v: &mut Var, time: bool) {
+        if v.value.is_some()
+            || self.x.opts.parse.extensions
+            || (self.x.lookup(&v.name).is_none() && self.x.opts.externals.contains(&v.name))
+        {
+            return;
+        }
+        let expecting = if time { "string" } else { "number" };
+        self.x.error(Diagnostic::error(
+            v.span,
+            format!("syntax error, unexpected '$', expecting {expecting}"),
+        ));
+        // Reported once: `var` must not report it unknown as well.
+        v.value = Some(Box::new(Expr::number(0)));
+    }
+
     fn var(&mut self, v: &mut Var) {
         if v.value.is_some() {
             return;

@@ -25,6 +25,9 @@ pub trait VisitMut {
     fn span(&mut self, _s: &mut Span) {}
     /// Every `$var` (then its span and, if bound, its value are walked).
     fn var(&mut self, _v: &mut Var) {}
+    /// A variable where nft's grammar takes only a literal (a rate, quota or timeout); called
+    /// before [`var`](Self::var) for it. `time` is true for a timeout.
+    fn literal_var(&mut self, _v: &mut Var, _time: bool) {}
     /// Every statement.
     fn stmt(&mut self, _s: &mut Stmt) {}
     /// Every expression.
@@ -455,7 +458,10 @@ impl WalkMut for TimeValue {
     fn walk_mut(&mut self, v: &mut dyn VisitMut) {
         match self {
             TimeValue::Lit(s) => s.walk_mut(v),
-            TimeValue::Var(x) => x.walk_mut(v),
+            TimeValue::Var(x) => {
+                v.literal_var(x, true);
+                x.walk_mut(v)
+            }
         }
     }
 }
@@ -464,7 +470,10 @@ impl WalkMut for Count {
     fn walk_mut(&mut self, v: &mut dyn VisitMut) {
         match self {
             Count::Num(n) => n.walk_mut(v),
-            Count::Var(x) => x.walk_mut(v),
+            Count::Var(x) => {
+                v.literal_var(x, false);
+                x.walk_mut(v)
+            }
         }
     }
 }
