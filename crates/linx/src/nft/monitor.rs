@@ -168,7 +168,9 @@ impl MonitorPrinter {
                             .tables
                             .iter()
                             .find(|t| t.family == *family && &t.name == table)?;
-                        let text = match print_rule(rule, t, chain, &self.rs, &self.opts) {
+                        // Checked against its own table only, as `show` does.
+                        let ctx = super::print::verify_context(t);
+                        let text = match print_rule(rule, t, chain, &ctx, &self.opts) {
                             Ok(text) => text,
                             Err((text, why)) => format!("{text} # lossy: {why}"),
                         };
