@@ -3,79 +3,23 @@
 //! kernel state: `nft -j list ruleset` of both namespaces is identical (handles aside), and so is
 //! linx's own pull (handles masked).
 
+mod nft_support;
+
 use std::path::{Path, PathBuf};
 
 use linx::netfilter::{Nft, Ruleset};
-use linx::ns::NsTarget;
 use linx_testkit::{NetNs, require_root, require_tool};
+use nft_support::{corpus, first_difference, masked, nft_json, target};
 
 fn fixtures() -> Vec<PathBuf> {
-    // The project's copy of the shared fixture corpus.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "nft"))
-        .collect();
-    v.sort();
-    v
+    corpus("")
 }
 
-fn target(ns: &NetNs) -> NsTarget {
-    NsTarget::fd(ns.try_clone_fd().expect("dup netns fd"))
-}
-
-/// `nft -j list ruleset` without handles, metainfo and timers.
-fn nft_json(ns: &NetNs) -> serde_json::Value {
-    ns.nft_state()
-}
-
-/// The pulled model with handles masked (and set ids, which only exist in requests).
-fn masked(mut rs: Ruleset) -> Ruleset {
-    for t in &mut rs.tables {
-        t.handle = None;
-        t.owner = None;
-        for c in &mut t.chains {
-            c.handle = None;
-            for r in &mut c.rules {
-                r.handle = None;
-            }
-        }
-        for s in &mut t.sets {
-            s.handle = None;
-            s.id = None;
-            for e in &mut s.elements {
-                e.expiration = None;
-            }
-        }
-        for o in &mut t.objects {
-            o.handle = None;
-        }
-        for f in &mut t.flowtables {
-            f.handle = None;
-        }
-    }
-    rs
-}
-
-/// Equality with a readable first difference.
+/// Equality of two pulls, with a readable first difference.
 fn assert_same(a: &Ruleset, b: &Ruleset, what: &str) {
-    if a == b {
-        return;
+    if let Some(d) = first_difference(a, b) {
+        panic!("{what}: linx pulls differ (pushed vs original) at {d}");
     }
-    let (x, y) = (format!("{a:#?}"), format!("{b:#?}"));
-    let (xl, yl): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
-    let i = xl
-        .iter()
-        .zip(&yl)
-        .position(|(p, q)| p != q)
-        .unwrap_or(xl.len().min(yl.len()));
-    let lo = i.saturating_sub(25);
-    panic!(
-        "{what}: linx pulls differ at line {i}:\n--- pushed\n{}\n--- original\n{}",
-        xl[lo..(i + 5).min(xl.len())].join("\n"),
-        yl[lo..(i + 5).min(yl.len())].join("\n")
-    );
 }
 
 /// nft loads `file` into namespace A; linx pulls it (no `Unknown`), pushes it into B; both

@@ -592,29 +592,19 @@ fn target(ns: &NetNs) -> NsTarget {
     NsTarget::fd(ns.try_clone_fd().expect("dup netns fd"))
 }
 
-/// `nft -j list ruleset` without handles and metainfo.
-fn nft_json(ns: &NetNs) -> serde_json::Value {
-    let out = ns.run("nft", &["-j", "list", "ruleset"]);
-    let mut v: serde_json::Value = serde_json::from_str(&out).expect("nft -j output is JSON");
-    fn scrub(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.remove("handle");
-                for (_, x) in m.iter_mut() {
-                    scrub(x);
-                }
-            }
-            serde_json::Value::Array(a) => {
-                a.retain(|x| x.get("metainfo").is_none());
-                for x in a {
-                    scrub(x);
-                }
-            }
-            _ => {}
-        }
-    }
-    scrub(&mut v);
-    v
+/// Loads `text` with `nft -f` in one fresh namespace and the macro program `s` (kernel-checked,
+/// then applied) in another; returns both `nft -j` states (nft's first).
+fn macro_and_nft_f(s: &Script, text: &str) -> (serde_json::Value, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("literal.nft");
+    std::fs::write(&path, text).unwrap();
+    let a = NetNs::new().unwrap();
+    a.run("nft", &["-f", path.to_str().unwrap()]);
+    let b = NetNs::new().unwrap();
+    let t = target(&b);
+    s.check(&t).expect("kernel validates the macro program");
+    s.apply(&t).expect("macro program applies");
+    (a.nft_state(), b.nft_state())
 }
 
 #[test]
@@ -656,18 +646,8 @@ fn nft_23_macro_program_applies_the_same_state_as_nft_f() {
 	}
 }
 ";
-    let dir = std::env::temp_dir().join(format!("linx-nft-macro-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("filter.nft");
-    std::fs::write(&path, text).unwrap();
-    let a = NetNs::new().unwrap();
-    a.run("nft", &["-f", path.to_str().unwrap()]);
-    let b = NetNs::new().unwrap();
-    let t = target(&b);
-    s.check(&t).expect("kernel validates the macro program");
-    s.apply(&t).expect("macro program applies");
-    assert_eq!(nft_json(&a), nft_json(&b));
-    let _ = std::fs::remove_dir_all(&dir);
+    let (nft, linx) = macro_and_nft_f(&s, text);
+    assert_eq!(linx, nft);
 }
 
 #[test]
@@ -703,20 +683,9 @@ fn nft_24_integer_fields_and_map_data_apply_the_same_state_as_nft_f() {
         return;
     }
     let (s, text) = integers_and_maps();
-    let dir = std::env::temp_dir().join(format!("linx-nft-macro-int-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("ints.nft");
-    std::fs::write(&path, text).unwrap();
-    let a = NetNs::new().unwrap();
-    a.run("nft", &["-f", path.to_str().unwrap()]);
-    let b = NetNs::new().unwrap();
-    let t = target(&b);
-    s.check(&t).expect("kernel validates the macro program");
-    s.apply(&t).expect("macro program applies");
-    let want = nft_json(&a);
+    let (want, got) = macro_and_nft_f(&s, text);
     assert!(want.to_string().contains("flowlabel"), "{want}");
-    assert_eq!(nft_json(&b), want);
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -725,19 +694,10 @@ fn nft_24_timeouts_apply_the_same_state_as_nft_f() {
         return;
     }
     let (s, text) = timeouts();
-    let dir = std::env::temp_dir().join(format!("linx-nft-macro-time-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("timeouts.nft");
-    std::fs::write(&path, text).unwrap();
-    let a = NetNs::new().unwrap();
-    a.run("nft", &["-f", path.to_str().unwrap()]);
-    let b = NetNs::new().unwrap();
-    s.apply(&target(&b)).expect("macro program applies");
     // `nft_state` drops the ticking `expires`.
-    let want = a.nft_state();
+    let (want, got) = macro_and_nft_f(&s, text);
     assert!(want.to_string().contains("\"timeout\":3723"), "{want}");
-    assert_eq!(b.nft_state(), want);
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -746,16 +706,7 @@ fn nft_24_rates_and_quotas_apply_the_same_state_as_nft_f() {
         return;
     }
     let (s, text) = rates_and_quotas();
-    let dir = std::env::temp_dir().join(format!("linx-nft-macro-rate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("rates.nft");
-    std::fs::write(&path, text).unwrap();
-    let a = NetNs::new().unwrap();
-    a.run("nft", &["-f", path.to_str().unwrap()]);
-    let b = NetNs::new().unwrap();
-    s.apply(&target(&b)).expect("macro program applies");
-    let want = nft_json(&a);
+    let (want, got) = macro_and_nft_f(&s, text);
     assert!(want.to_string().contains("\"quota\""), "{want}");
-    assert_eq!(nft_json(&b), want);
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got, want);
 }
