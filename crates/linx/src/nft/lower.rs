@@ -325,6 +325,41 @@ impl Lin<'_> {
         self.reg_low = self.reg_low.saturating_sub(n).max(1);
     }
 
+    /// A dynset adding, updating or deleting the element `key` (an elem: key and timeout) of set
+    /// `set`, with `stmts` as the new element's stateful expressions (set statements, meters).
+    fn set_dynset(
+        &mut self,
+        span: linx_nft_syntax::Span,
+        op: u32,
+        set: usize,
+        key: &E,
+        stmts: &[St],
+    ) -> R<()> {
+        let K::Elem(el) = &key.k else {
+            return err(span, "set statement without key");
+        };
+        let r = self.get_register(Some(&el.key));
+        self.expr(&el.key, r)?;
+        self.release_register(Some(&el.key));
+        let (name, set_id) = self.set_ref(set);
+        let mut exprs = Vec::new();
+        for st in stmts {
+            exprs.push(stateful(st)?);
+        }
+        let flags = if exprs.len() > 1 { 1 } else { 0 };
+        self.out.push(Expr::Dynset(Dynset {
+            op: dynset_op(op),
+            sreg_key: kreg(r),
+            sreg_data: None,
+            set: name,
+            set_id,
+            timeout: (el.timeout > 0).then_some(el.timeout),
+            flags,
+            exprs,
+        }));
+        Ok(())
+    }
+
     fn set_ref(&self, idx: usize) -> (String, Option<u32>) {
         let s = &self.cache.sets[idx];
         (s.name.clone(), Some(s.id))
@@ -1016,51 +1051,14 @@ impl Lin<'_> {
                 key,
                 stmts,
                 ..
-            } => {
-                let K::Elem(el) = &key.k else {
-                    return err(s.span, "set statement without key");
-                };
-                let r = self.get_register(Some(&el.key));
-                self.expr(&el.key, r)?;
-                self.release_register(Some(&el.key));
-                let (name, set_id) = self.set_ref(*set);
-                let mut exprs = Vec::new();
-                for st in stmts {
-                    exprs.push(stateful(st)?);
-                }
-                let flags = if exprs.len() > 1 { 1 } else { 0 };
-                self.out.push(Expr::Dynset(Dynset {
-                    op: dynset_op(*op),
-                    sreg_key: kreg(r),
-                    sreg_data: None,
-                    set: name,
-                    set_id,
-                    timeout: (el.timeout > 0).then_some(el.timeout),
-                    flags,
-                    exprs,
-                }));
-                Ok(())
-            }
+            } => self.set_dynset(s.span, *op, *set, key, stmts),
+            // netlink_gen_meter_stmt: `update` when the key has a timeout, else `add`.
             SK::Meter { key, stmt, set, .. } => {
-                // netlink_gen_meter_stmt: `update` when the key has a timeout, else `add`.
-                let K::Elem(el) = &key.k else {
-                    return err(s.span, "meter without key");
+                let op = match &key.k {
+                    K::Elem(el) if el.timeout > 0 => 1,
+                    _ => 0,
                 };
-                let r = self.get_register(Some(&el.key));
-                self.expr(&el.key, r)?;
-                self.release_register(Some(&el.key));
-                let (name, set_id) = self.set_ref(*set);
-                self.out.push(Expr::Dynset(Dynset {
-                    op: dynset_op(if el.timeout > 0 { 1 } else { 0 }),
-                    sreg_key: kreg(r),
-                    sreg_data: None,
-                    set: name,
-                    set_id,
-                    timeout: (el.timeout > 0).then_some(el.timeout),
-                    flags: 0,
-                    exprs: vec![stateful(stmt)?],
-                }));
-                Ok(())
+                self.set_dynset(s.span, op, *set, key, std::slice::from_ref(&**stmt))
             }
             SK::Map {
                 op,

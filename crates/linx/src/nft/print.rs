@@ -923,19 +923,7 @@ pub(crate) fn print_set(
         b.push_str("\t\tauto-merge\n");
     }
     // The set's statement templates, stateless and on one line (`set_print_declaration`).
-    let templates: Vec<String> = set
-        .exprs
-        .iter()
-        .filter_map(|x| match x {
-            Expr::Counter(_) => Some("counter".to_string()),
-            Expr::Last(_) => Some("last".to_string()),
-            Expr::Quota(q) => fmt_stateful(&Expr::Quota(crate::netfilter::expr::Quota {
-                consumed: 0,
-                ..*q
-            })),
-            other => fmt_stateful(other),
-        })
-        .collect();
+    let templates: Vec<String> = set.exprs.iter().filter_map(fmt_stateless).collect();
     if !templates.is_empty() {
         let _ = writeln!(b, "\t\t{}", templates.join(" "));
     }
@@ -1032,12 +1020,14 @@ fn fmt_stateful(x: &Expr) -> Option<String> {
     })
 }
 
-/// A stateful statement printed stateless, as nft prints a meter's (`NFT_CTX_OUTPUT_STATELESS`
-/// and `limit_stmt_print`): a bare `counter`, a quota without `used`, a limit with its byte
-/// rate in units and without the default packet burst of 5.
+/// A stateful statement printed stateless, as nft prints a meter's and a set declaration's
+/// (`NFT_CTX_OUTPUT_STATELESS` and `limit_stmt_print`): a bare `counter` and `last`, a quota
+/// without `used`, a limit with its byte rate in units and without the default packet burst
+/// of 5.
 fn fmt_stateless(x: &Expr) -> Option<String> {
     match x {
         Expr::Counter(_) => Some("counter".to_string()),
+        Expr::Last(_) => Some("last".to_string()),
         Expr::Quota(q) => fmt_stateful(&Expr::Quota(crate::netfilter::expr::Quota {
             consumed: 0,
             ..*q
