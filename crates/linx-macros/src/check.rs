@@ -34,6 +34,14 @@ fn placeholder(kind: Kind, i: usize) -> ExprKind {
         Kind::IfName | Kind::IfIndex => ExprKind::Quoted(format!("linx{n}")),
         Kind::Chain => ExprKind::Quoted(format!("linx-placeholder-{n}")),
         Kind::Duration => ExprKind::Symbol(format!("{n}s")),
+        Kind::CtState => pick(
+            &["established", "related", "new", "invalid", "untracked"],
+            n,
+        ),
+        Kind::CtStatus => pick(&["expected", "seen-reply", "assured", "confirmed"], n),
+        Kind::CtDirection => pick(&["original", "reply"], n),
+        Kind::PktType => pick(&["host", "broadcast", "multicast", "other"], n),
+        Kind::TcpFlags => pick(&["syn", "ack", "fin", "rst", "psh", "urg"], n),
         Kind::Int(bits) => {
             let v = if bits >= 32 {
                 u64::from(n)
@@ -43,6 +51,11 @@ fn placeholder(kind: Kind, i: usize) -> ExprKind {
             ExprKind::Number(Num::new(v.to_string()))
         }
     }
+}
+
+/// One of `names` (varying with `n`, so that placeholders of one set differ where they can).
+fn pick(names: &[&str], n: u32) -> ExprKind {
+    ExprKind::Symbol(names[n as usize % names.len()].to_string())
 }
 
 struct Fill<'a> {

@@ -3,9 +3,10 @@
 //! type: the generated code requires `linx::nft::interp::NftValue<Kind>` of the expression.
 
 use linx_nft_syntax::ast::{
-    ChainItem, Command, CommandKind, Count, DeviceSpec, Expr, ExprKind, Family, FlowtableItem,
-    MapData, Nat, NfProto, ObjSel, PayloadProto, Rate, Rule, Script, SetElem, SetItem, Stmt,
-    StmtKind, TableItem, TableSel, TimeValue, TopItem, Var, Verdict,
+    BinOp, Burst, ChainItem, Command, CommandKind, Count, DeviceSpec, ElemOptions, Expr, ExprKind,
+    Family, FlowtableItem, LimitRate, MapData, Nat, NfProto, ObjSel, ObjectBody, ObjectItem,
+    PayloadProto, QualName, QuotaSpec, Rate, Rule, Script, SetElem, SetItem, Stmt, StmtKind,
+    TableItem, TableSel, TimeValue, TopItem, Var, Verdict,
 };
 use linx_nft_syntax::walk::{VisitMut, WalkMut};
 use linx_nft_syntax::{Diagnostic, Span};
@@ -24,6 +25,16 @@ pub(crate) enum Kind {
     Int(u8),
     /// A timeout.
     Duration,
+    /// `ct state` flags.
+    CtState,
+    /// `ct status` flags.
+    CtStatus,
+    /// `ct direction`.
+    CtDirection,
+    /// `meta pkttype`.
+    PktType,
+    /// `tcp flags`.
+    TcpFlags,
 }
 
 impl Kind {
@@ -38,6 +49,11 @@ impl Kind {
             Kind::Mark => "Mark",
             Kind::Chain => "Chain",
             Kind::Duration => "Duration",
+            Kind::CtState => "CtState",
+            Kind::CtStatus => "CtStatus",
+            Kind::CtDirection => "CtDirection",
+            Kind::PktType => "PktType",
+            Kind::TcpFlags => "TcpFlags",
             Kind::Int(bits) => {
                 let ty = proc_macro2::Ident::new(
                     int_type(bits).to_ascii_uppercase().as_str(),
@@ -62,6 +78,13 @@ impl Kind {
             Kind::Chain => "a chain name".into(),
             Kind::Int(bits) => format!("a {bits}-bit integer ({})", int_type(bits)),
             Kind::Duration => "a timeout (std::time::Duration)".into(),
+            Kind::CtState => "conntrack states (linx::netfilter::builder::CtState)".into(),
+            Kind::CtStatus => "conntrack status bits (linx::netfilter::builder::CtStatus)".into(),
+            Kind::CtDirection => {
+                "a conntrack direction (linx::netfilter::builder::CtDirection)".into()
+            }
+            Kind::PktType => "a packet type (linx::netfilter::builder::PktType)".into(),
+            Kind::TcpFlags => "TCP flags (linx::netfilter::builder::TcpFlags)".into(),
         }
     }
 }
@@ -91,6 +114,11 @@ pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>, Vec<Strin
     let mut c = Classifier::default();
     for item in &script.items {
         if let TopItem::Command(cmd) = item {
+            c.declare_sets(cmd);
+        }
+    }
+    for item in &script.items {
+        if let TopItem::Command(cmd) = item {
             c.command(cmd);
         }
     }
@@ -102,13 +130,18 @@ pub(crate) fn classify(script: &Script) -> (Vec<Use>, Vec<Diagnostic>, Vec<Strin
     let names = all.vars.iter().map(|(n, _)| n.clone()).collect();
     for (name, span) in all.vars {
         if !c.uses.iter().any(|u| u.span == span && u.name == name) {
+            if let Some((_, why)) = c.hints.iter().find(|(s, _)| *s == span) {
+                errors.push(Diagnostic::error(span, format!("${name} {why}")));
+                continue;
+            }
             errors.push(Diagnostic::error(
                 span,
                 format!(
                     "${name} cannot be interpolated here: a Rust value may stand in value \
                      positions of matches (and `set` statements) on ports, addresses, interface \
-                     names, marks and integer header/meta/ct fields, in set elements and map \
-                     data, NAT targets, timeouts, rates, quotas, device lists and jump/goto \
+                     names, marks, integer header/meta/ct fields, ct state/status/direction, \
+                     meta pkttype and tcp flags, in set elements and map data, NAT targets, \
+                     timeouts and expiries, rates, bursts, quotas, device lists and jump/goto \
                      targets"
                 ),
             ));
@@ -147,9 +180,41 @@ impl VisitMut for Collect {
     }
 }
 
+/// The kinds of a declared set's key components and data components.
+type SetKinds = (Vec<Option<Kind>>, Vec<Option<Kind>>);
+
 #[derive(Default)]
 struct Classifier {
     uses: Vec<Use>,
+    /// Sets and maps declared in the script: family, table, name and their kinds (for the
+    /// elements of `add element` commands).
+    sets: Vec<(Family, String, String, SetKinds)>,
+    /// Why a variable at this span cannot be classified (more precise than the generic error).
+    hints: Vec<(Span, String)>,
+}
+
+/// The kinds of a set's key and data, from its `type` or `typeof`.
+fn set_kinds(items: &[SetItem]) -> SetKinds {
+    let mut kinds: Vec<Option<Kind>> = Vec::new();
+    let mut data: Vec<Option<Kind>> = Vec::new();
+    for item in items {
+        match item {
+            SetItem::Type { key, data: d, .. } => {
+                kinds = key.iter().map(|k| set_type_kind(&k.name)).collect();
+                if let Some(MapData::Type { types, .. }) = d {
+                    data = types.iter().map(|t| set_type_kind(&t.name)).collect();
+                }
+            }
+            SetItem::Typeof { key, data: d, .. } => {
+                kinds = key.iter().map(lhs_kind).collect();
+                if let Some(d) = d {
+                    data = d.exprs.iter().map(lhs_kind).collect();
+                }
+            }
+            _ => {}
+        }
+    }
+    (kinds, data)
 }
 
 fn table_family(t: &TableSel) -> Family {
@@ -174,6 +239,11 @@ fn set_type_kind(name: &str) -> Option<Kind> {
         "ifname" => Kind::IfName,
         "mark" => Kind::Mark,
         "inet_proto" => Kind::Int(8),
+        "ct_state" => Kind::CtState,
+        "ct_status" => Kind::CtStatus,
+        "ct_dir" => Kind::CtDirection,
+        "pkt_type" => Kind::PktType,
+        "tcp_flag" => Kind::TcpFlags,
         _ => return None,
     })
 }
@@ -249,6 +319,7 @@ fn lhs_kind(e: &Expr) -> Option<Kind> {
                 | PayloadProto::Th,
                 "sport" | "dport",
             ) => Some(Kind::InetService),
+            (PayloadProto::Tcp, "flags") => Some(Kind::TcpFlags),
             (PayloadProto::Ip, "saddr" | "daddr") => Some(Kind::Ipv4),
             (PayloadProto::Ip6, "saddr" | "daddr") => Some(Kind::Ipv6),
             (p, f) => payload_bits(*p, f).map(Kind::Int),
@@ -257,10 +328,14 @@ fn lhs_kind(e: &Expr) -> Option<Kind> {
             "iifname" | "oifname" | "ibrname" | "obrname" => Some(Kind::IfName),
             "iif" | "oif" => Some(Kind::IfIndex),
             "mark" => Some(Kind::Mark),
+            "pkttype" => Some(Kind::PktType),
             k => meta_bits(k).map(Kind::Int),
         },
         ExprKind::Ct { proto, key, .. } => match (*key, proto) {
             ("mark", _) => Some(Kind::Mark),
+            ("state", _) => Some(Kind::CtState),
+            ("status", _) => Some(Kind::CtStatus),
+            ("direction", _) => Some(Kind::CtDirection),
             ("saddr" | "daddr", Some(NfProto::Ip)) => Some(Kind::Ipv4),
             ("saddr" | "daddr", Some(NfProto::Ip6)) => Some(Kind::Ipv6),
             ("proto-src" | "proto-dst", _) => Some(Kind::InetService),
@@ -301,6 +376,10 @@ impl Classifier {
                 self.value(high, kind);
             }
             ExprKind::Prefix { base, .. } => self.value(base, kind),
+            ExprKind::Masked { value, mask } => {
+                self.value(value, kind);
+                self.value(mask, kind);
+            }
             ExprKind::Map { key, map } => self.map(key, map, &[Some(kind)]),
             _ => {}
         }
@@ -308,10 +387,53 @@ impl Classifier {
 
     /// A rate or quota number (`u64`).
     fn count(&mut self, c: &Count) {
+        self.count_of(c, Kind::Int(64));
+    }
+
+    /// A number of kind `kind` (`u32` bursts, `u64` rates and quotas).
+    fn count_of(&mut self, c: &Count, kind: Kind) {
         if let Count::Var(v) = c
             && v.value.is_none()
         {
-            self.record(v, Kind::Int(64));
+            self.record(v, kind);
+        }
+    }
+
+    /// A limit's rate (`u64`) and burst (`u32`, the kernel's width).
+    fn limit(&mut self, l: &LimitRate) {
+        match &l.rate {
+            Rate::Packets { count, .. } => self.count(count),
+            Rate::Bytes { amount, .. } => self.count(&amount.amount),
+        }
+        match &l.burst {
+            Some(Burst::Packets(n)) => self.count_of(n, Kind::Int(32)),
+            Some(Burst::Bytes(b)) => self.count_of(&b.amount, Kind::Int(32)),
+            None => {}
+        }
+    }
+
+    /// A quota and what it has used (`u64`).
+    fn quota(&mut self, q: &QuotaSpec) {
+        self.count(&q.amount.amount);
+        if let Some(u) = &q.used {
+            self.count(&u.amount);
+        }
+    }
+
+    /// The timeout and expiry of an element or set statement.
+    fn elem_options(&mut self, o: &ElemOptions) {
+        self.timeout(o.timeout.as_ref());
+        self.timeout(o.expires.as_ref());
+    }
+
+    /// The configuration of a named quota or limit.
+    fn object(&mut self, body: &ObjectBody) {
+        for item in &body.items {
+            match item {
+                ObjectItem::Quota(q) => self.quota(q),
+                ObjectItem::Limit(l) => self.limit(l),
+                _ => {}
+            }
         }
     }
 
@@ -372,7 +494,11 @@ impl Classifier {
     /// a verdict).
     fn elem(&mut self, el: &SetElem, kinds: &[Option<Kind>], data: &[Option<Kind>]) {
         self.rhs(&el.key, kinds);
-        self.timeout(el.options.timeout.as_ref());
+        self.elem_options(&el.options);
+        for s in &el.stmts {
+            // Per-element `limit`, `quota` (the family plays no part in them).
+            self.stmt(s, Family::Ip);
+        }
         if let Some(d) = &el.data {
             if data.is_empty() {
                 self.verdict_expr(d);
@@ -406,6 +532,87 @@ impl Classifier {
         self.value(e, Kind::IfName);
     }
 
+    /// Notes the sets and maps `c` declares.
+    fn declare_sets(&mut self, c: &Command) {
+        match &c.kind {
+            CommandKind::Table {
+                table: TableSel::Name(t),
+                body: Some(body),
+            } => {
+                let fam = t.family.unwrap_or(Family::Ip);
+                for item in &body.items {
+                    if let TableItem::Set(s) = item {
+                        self.sets.push((
+                            fam,
+                            t.name.name.clone(),
+                            s.name.name.clone(),
+                            set_kinds(&s.body.items),
+                        ));
+                    }
+                }
+            }
+            CommandKind::Set {
+                set: ObjSel::Name(q),
+                body: Some(body),
+                ..
+            } => self.sets.push((
+                q.table.family.unwrap_or(Family::Ip),
+                q.table.name.name.clone(),
+                q.name.name.clone(),
+                set_kinds(&body.items),
+            )),
+            _ => {}
+        }
+    }
+
+    /// The elements of `add|create|delete element F T S { … }`: keys and data by the set's
+    /// declaration in the script.
+    fn element_command(&mut self, set: &QualName, elements: &Expr) {
+        let fam = set.table.family.unwrap_or(Family::Ip);
+        let found = self
+            .sets
+            .iter()
+            .rev()
+            .find(|(f, t, s, _)| *f == fam && *t == set.table.name.name && *s == set.name.name)
+            .map(|(.., k)| k.clone());
+        let ExprKind::Set(elems) = &elements.kind else {
+            return;
+        };
+        match found {
+            Some((keys, data)) => {
+                for el in elems {
+                    self.elem(el, &keys, &data);
+                }
+            }
+            None => {
+                // Options and per-element statements have their kinds anyway.
+                for el in elems {
+                    let why = format!(
+                        "cannot be interpolated here: the type of {} {} {} is unknown at \
+                         compile time (declare the set in the same nft! text)",
+                        fam.as_str(),
+                        set.table.name.name,
+                        set.name.name
+                    );
+                    let mut all = Collect::default();
+                    let mut key = el.key.clone();
+                    key.walk_mut(&mut all);
+                    if let Some(d) = &el.data {
+                        let mut d = d.clone();
+                        d.walk_mut(&mut all);
+                    }
+                    for (_, span) in all.vars {
+                        self.hints.push((span, why.clone()));
+                    }
+                    self.elem_options(&el.options);
+                    for s in &el.stmts {
+                        self.stmt(s, fam);
+                    }
+                }
+            }
+        }
+    }
+
     fn command(&mut self, c: &Command) {
         match &c.kind {
             CommandKind::Table {
@@ -434,13 +641,10 @@ impl Classifier {
             CommandKind::Set {
                 body: Some(body), ..
             } => self.set_items(&body.items),
-            CommandKind::Element { elements, .. } => {
-                if let ExprKind::Set(elems) = &elements.kind {
-                    for el in elems {
-                        self.timeout(el.options.timeout.as_ref());
-                    }
-                }
-            }
+            CommandKind::Element { set, elements } => self.element_command(set, elements),
+            CommandKind::Object {
+                body: Some(body), ..
+            } => self.object(body),
             CommandKind::Flowtable {
                 body: Some(body), ..
             } => {
@@ -462,6 +666,7 @@ impl Classifier {
                 }
             }
             TableItem::Set(s) => self.set_items(&s.body.items),
+            TableItem::Object(o) => self.object(&o.body),
             TableItem::Flowtable(f) => {
                 for item in &f.body.items {
                     if let FlowtableItem::Devices(e) = item {
@@ -486,21 +691,13 @@ impl Classifier {
     }
 
     fn set_items(&mut self, items: &[SetItem]) {
-        let mut kinds: Vec<Option<Kind>> = Vec::new();
-        let mut data: Vec<Option<Kind>> = Vec::new();
+        let (kinds, data) = set_kinds(items);
         for item in items {
             match item {
-                SetItem::Type { key, data: d, .. } => {
-                    kinds = key.iter().map(|k| set_type_kind(&k.name)).collect();
-                    if let Some(MapData::Type { types, .. }) = d {
-                        data = types.iter().map(|t| set_type_kind(&t.name)).collect();
-                    }
-                }
-                SetItem::Timeout(t) => self.timeout(Some(t)),
-                SetItem::Typeof { key, data: d, .. } => {
-                    kinds = key.iter().map(lhs_kind).collect();
-                    if let Some(d) = d {
-                        data = d.exprs.iter().map(lhs_kind).collect();
+                SetItem::Timeout(t) | SetItem::GcInterval(t) => self.timeout(Some(t)),
+                SetItem::Stateful(stmts) => {
+                    for s in stmts {
+                        self.stmt(s, Family::Ip);
                     }
                 }
                 _ => {}
@@ -529,7 +726,20 @@ impl Classifier {
     fn stmt(&mut self, s: &Stmt, fam: Family) {
         match &s.kind {
             StmtKind::Match { left, right, .. } => {
-                let kinds = lhs_kinds(left);
+                // `SELECTOR & MASK == VALUE`: mask and value are of the selector's kind.
+                let mut sel = left;
+                while let ExprKind::Binary {
+                    op: BinOp::And | BinOp::Or | BinOp::Xor,
+                    left: inner,
+                    right: mask,
+                } = &sel.kind
+                {
+                    if let Some(k) = lhs_kind(inner) {
+                        self.value(mask, k);
+                    }
+                    sel = inner;
+                }
+                let kinds = lhs_kinds(sel);
                 self.rhs(right, &kinds);
             }
             StmtKind::Verdict(v) => self.verdict(v),
@@ -543,16 +753,13 @@ impl Classifier {
             }
             StmtKind::Nat(n) => self.nat(n, fam),
             StmtKind::Set(s) => {
-                self.timeout(s.options.timeout.as_ref());
+                self.elem_options(&s.options);
                 for st in &s.stmts {
                     self.stmt(st, fam);
                 }
             }
-            StmtKind::Limit(l) => match &l.rate {
-                Rate::Packets { count, .. } => self.count(count),
-                Rate::Bytes { amount, .. } => self.count(&amount.amount),
-            },
-            StmtKind::Quota(q) => self.count(&q.amount.amount),
+            StmtKind::Limit(l) => self.limit(l),
+            StmtKind::Quota(q) => self.quota(q),
             StmtKind::MetaSet {
                 key,
                 explicit,
@@ -672,17 +879,20 @@ mod tests {
 
     #[test]
     fn nft_24_unsupported_positions_and_conflicting_kinds_are_errors() {
-        // ct state (a bitmask of symbols) has no interpolation kind.
+        // `ct helper` (a helper object's name) has no interpolation kind.
         let (_, errors) = kinds_of(
-            "table inet t {\n\tchain c {\n\t\tct state $x accept\n\t}\n}\n",
+            "table inet t {\n\tchain c {\n\t\tct helper $x accept\n\t}\n}\n",
             &["x"],
         );
         assert_eq!(errors, 1);
-        // Nor has the data of a map whose data type has none (ct_state).
+        // Nor has the data of a map whose data type has none (ether_addr).
         let (_, errors) = kinds_of(
-            "table ip t {\n\tmap m {\n\t\ttype ipv4_addr : ct_state\n\t\telements = { 10.0.0.1 : $x }\n\t}\n}\n",
+            "table ip t {\n\tmap m {\n\t\ttype ipv4_addr : ether_addr\n\t\telements = { 10.0.0.1 : $x }\n\t}\n}\n",
             &["x"],
         );
+        assert_eq!(errors, 1);
+        // Nor has the key of an element added to a set the script does not declare.
+        let (_, errors) = kinds_of("add element ip t s { $x }\n", &["x"]);
         assert_eq!(errors, 1);
         // One variable as a port and as an address.
         let (_, errors) = kinds_of(
@@ -748,20 +958,52 @@ mod tests {
                 "{n}: {uses:?}"
             );
         }
-        // `expires` takes no interpolation (the grammar has a time value there).
-        let o = Options {
-            externals: vec!["e".into()],
-            ..Options::default()
-        };
-        assert!(
-            load_str(
-                "t.nft",
-                "add element ip t s { 10.0.0.2 expires $e }\n",
-                &o,
-                &MemoryFileSystem::new()
-            )
-            .is_err()
-        );
+        // `expires` and `gc-interval` are time values too.
+        let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\tgc-interval $g\n\t\telements = { 10.0.0.1 timeout 1h expires $e }\n\t}\n}\nadd element ip t s { 10.0.0.3 expires $f }\n";
+        let (uses, errors) = kinds_of(text, &["g", "e", "f"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        for n in ["g", "e", "f"] {
+            assert!(
+                uses.contains(&(n.to_string(), Kind::Duration)),
+                "{n}: {uses:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nft_24_symbolic_selectors_take_their_types() {
+        let text = "table inet t {\n\tset states {\n\t\ttype ct_state\n\t\telements = { $e }\n\t}\n\tchain c {\n\t\tct state $s ct status $st ct direction $d accept\n\t\tmeta pkttype { $p, host } tcp flags & $m == $f drop\n\t\ttcp flags $v / syn,$w accept\n\t}\n}\n";
+        let (uses, errors) = kinds_of(text, &["e", "s", "st", "d", "p", "m", "f", "v", "w"]);
+        assert_eq!(errors, 0, "{uses:?}");
+        let get = |n: &str| uses.iter().find(|(u, _)| u == n).map(|(_, k)| *k);
+        assert_eq!(get("e"), Some(Kind::CtState));
+        assert_eq!(get("s"), Some(Kind::CtState));
+        assert_eq!(get("st"), Some(Kind::CtStatus));
+        assert_eq!(get("d"), Some(Kind::CtDirection));
+        assert_eq!(get("p"), Some(Kind::PktType));
+        assert_eq!(get("f"), Some(Kind::TcpFlags));
+        assert_eq!(get("v"), Some(Kind::TcpFlags));
+        assert_eq!(get("w"), Some(Kind::TcpFlags));
+    }
+
+    #[test]
+    fn nft_24_element_commands_objects_bursts_and_element_statements() {
+        let text = "table ip t {\n\tset s {\n\t\ttype ipv4_addr . inet_service\n\t\tflags timeout\n\t}\n\tquota q {\n\t\tover $qa mbytes used $qu\n\t}\n\tlimit l {\n\t\trate $lr/second burst $lb packets\n\t}\n\tchain c {\n\t\tlimit rate $r kbytes/second burst $b kbytes accept\n\t}\n}\nadd map ip t m { type ipv4_addr : mark; }\nadd element ip t s { $a . $p timeout 1m }\nadd element ip t m { $k : $v }\nadd quota ip t q2 { $q2 bytes }\ntable ip u {\n\tset c {\n\t\ttype ipv4_addr\n\t\tlimit rate $tl/second\n\t\telements = { 10.0.0.1 limit rate 5/second, 10.0.0.2 limit rate $eq/second }\n\t}\n}\n";
+        let names = [
+            "qa", "qu", "lr", "lb", "r", "b", "a", "p", "k", "v", "q2", "eq", "tl",
+        ];
+        let (uses, errors) = kinds_of(text, &names);
+        assert_eq!(errors, 0, "{uses:?}");
+        let get = |n: &str| uses.iter().find(|(u, _)| u == n).map(|(_, k)| *k);
+        for n in ["qa", "qu", "lr", "r", "q2", "eq", "tl"] {
+            assert_eq!(get(n), Some(Kind::Int(64)), "{n}");
+        }
+        assert_eq!(get("lb"), Some(Kind::Int(32)));
+        assert_eq!(get("b"), Some(Kind::Int(32)));
+        assert_eq!(get("a"), Some(Kind::Ipv4));
+        assert_eq!(get("p"), Some(Kind::InetService));
+        assert_eq!(get("k"), Some(Kind::Ipv4));
+        assert_eq!(get("v"), Some(Kind::Mark));
     }
 
     #[test]

@@ -790,7 +790,7 @@ pub enum SetItem {
     /// `timeout T`
     Timeout(TimeValue),
     /// `gc-interval T`
-    GcInterval(Str),
+    GcInterval(TimeValue),
     /// Stateful statements for every element (`counter`, `limit …`, `quota …`, `ct count …`).
     Stateful(Vec<Stmt>),
     /// `elements = { … }` (or `$var`).
@@ -1197,7 +1197,7 @@ pub enum Rate {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Burst {
     /// `burst N packets`
-    Packets(Num),
+    Packets(Count),
     /// `burst N bytes|kbytes|mbytes`
     Bytes(ByteAmount),
 }
@@ -1468,7 +1468,7 @@ pub struct ElemOptions {
     /// `timeout T`
     pub timeout: Option<TimeValue>,
     /// `expires T`
-    pub expires: Option<Str>,
+    pub expires: Option<TimeValue>,
     /// `comment "…"`
     pub comment: Option<Str>,
 }

@@ -210,8 +210,8 @@ fn set_item_start(i: &SetItem) -> u32 {
             span.start
         }
         SetItem::Flags(f) => f.first().map_or(u32::MAX, |(_, s)| s.start),
-        SetItem::Timeout(t) => t.span().start,
-        SetItem::GcInterval(t) | SetItem::Comment(t) => t.span.start,
+        SetItem::Timeout(t) | SetItem::GcInterval(t) => t.span().start,
+        SetItem::Comment(t) => t.span.start,
         SetItem::Stateful(stmts) => stmts.first().map_or(u32::MAX, |s| s.span.start),
         SetItem::Elements(e) => e.span.start,
         SetItem::Policy(p) => p.span.start,
@@ -807,7 +807,7 @@ impl Printer {
                 }
                 SetItem::GcInterval(t) => {
                     self.out.push_str("gc-interval ");
-                    self.out.push_str(&t.text);
+                    self.time_value(t);
                 }
                 SetItem::Stateful(stmts) => {
                     for (i, s) in stmts.iter().enumerate() {
@@ -1085,7 +1085,7 @@ impl Printer {
         match &l.burst {
             Some(Burst::Packets(n)) => {
                 self.out.push_str(" burst ");
-                self.out.push_str(&n.text);
+                self.count(n);
                 self.out.push_str(" packets");
             }
             Some(Burst::Bytes(b)) => {
@@ -1122,7 +1122,7 @@ impl Printer {
         }
         if let Some(t) = &o.expires {
             self.out.push_str(" expires ");
-            self.out.push_str(&t.text);
+            self.time_value(t);
         }
         if let Some(c) = &o.comment {
             self.out.push_str(" comment ");

@@ -346,8 +346,8 @@ impl WalkMut for SetItem {
                     v.span(s);
                 }
             }
-            SetItem::Timeout(t) => t.walk_mut(v),
-            SetItem::GcInterval(s) | SetItem::Comment(s) => s.walk_mut(v),
+            SetItem::Timeout(t) | SetItem::GcInterval(t) => t.walk_mut(v),
+            SetItem::Comment(s) => s.walk_mut(v),
             SetItem::Stateful(s) => s.walk_mut(v),
             SetItem::Elements(e) => e.walk_mut(v),
             SetItem::AutoMerge(s) => v.span(s),

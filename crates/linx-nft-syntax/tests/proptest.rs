@@ -300,7 +300,7 @@ fn elem_options() -> impl Strategy<Value = ElemOptions> {
     )
         .prop_map(|(timeout, expires, comment)| ElemOptions {
             timeout: timeout.map(TimeValue::Lit),
-            expires,
+            expires: expires.map(TimeValue::Lit),
             comment,
         })
 }
@@ -425,7 +425,7 @@ fn stmt_kind() -> impl Strategy<Value = StmtKind> {
             .prop_map(|(count, per, burst)| StmtKind::Limit(LimitRate {
                 mode: Some(RateMode::Over),
                 rate: Rate::Packets { count: Count::Num(count), per },
-                burst: burst.map(|b| Burst::Packets(Num::from_u64(b))),
+                burst: burst.map(|b| Burst::Packets(Count::Num(Num::from_u64(b)))),
             })),
         1 => (prop::option::of(quoted()), prop::option::of(prop::sample::select(keywords::LOG_LEVELS)))
             .prop_map(|(p, l)| StmtKind::Log(Log {

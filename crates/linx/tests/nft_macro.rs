@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use linx::Ipv4Prefix;
+use linx::netfilter::builder::{CtDirection, CtState, CtStatus, PktType, TcpFlags};
 use linx::nft::{CompileEnv, Program, Script, ScriptError, StaticIfResolver};
 use linx::ns::NsTarget;
 use linx_testkit::{NetNs, require_root, require_tool};
@@ -504,6 +505,179 @@ fn nft_24_rates_and_quotas_take_u64() {
     assert!(printed.contains("quota over 2000000 drop"), "{printed}");
 }
 
+/// Symbolic selectors (`ct state`, `ct status`, `ct direction`, `meta pkttype`, `tcp flags`)
+/// with linx's typed flags and enums, and the same text written out.
+fn symbolic_selectors() -> (Script, &'static str) {
+    let ok = CtState::ESTABLISHED | CtState::RELATED;
+    let fresh = CtState::NEW;
+    let nat = CtStatus::SNAT | CtStatus::DNAT;
+    let dir = CtDirection::Reply;
+    let pkt = PktType::Broadcast;
+    let syn = TcpFlags::SYN;
+    let synack = TcpFlags::SYN | TcpFlags::ACK;
+    let mask = TcpFlags::FIN | TcpFlags::SYN | TcpFlags::RST | TcpFlags::ACK;
+    let s = linx::nft!(ok = ok, fresh = fresh, nat = nat, dir = dir, pkt = pkt, syn = syn, synack = synack, mask = mask; {
+        table inet t {
+            set states {
+                type ct_state
+                elements = { $ok, $fresh }
+            }
+            chain c {
+                type filter hook input priority 0; policy accept;
+                ct state $ok accept
+                ct state { $ok, invalid } counter
+                ct status $nat ct direction $dir accept
+                meta pkttype $pkt drop
+                meta pkttype { $pkt, multicast } counter
+                tcp flags & $mask == $syn counter
+                tcp flags $syn / fin,syn,rst,ack accept
+                tcp flags $synack drop
+                ct state != $fresh counter
+            }
+        }
+    });
+    let text = "table inet t {
+	set states {
+		type ct_state
+		elements = { established|related, new }
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		ct state established,related accept
+		ct state { established|related, invalid } counter
+		ct status snat,dnat ct direction reply accept
+		meta pkttype broadcast drop
+		meta pkttype { broadcast, multicast } counter
+		tcp flags & (fin|syn|rst|ack) == syn counter
+		tcp flags syn / fin,syn,rst,ack accept
+		tcp flags syn,ack drop
+		ct state != new counter
+	}
+}
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_symbolic_selectors_take_typed_flags_and_enums() {
+    let (s, text) = symbolic_selectors();
+    assert_same(&offline(&s), &from_text(text));
+    // No flags at all is the number 0, as nft writes it.
+    let none = CtState::empty();
+    let s = linx::nft!(none = none; { table inet t { chain c { ct state $none drop; }; } });
+    assert_same(
+        &offline(&s),
+        &from_text("table inet t {\n\tchain c {\n\t\tct state 0 drop\n\t}\n}\n"),
+    );
+}
+
+/// The remaining value positions: elements of `add element` commands (typed by the set's
+/// declaration in the same text), `expires`, `gc-interval`, bursts, `quota … used`, named
+/// quota and limit objects (in a table and as commands), per-element and set-template limits.
+fn objects_elements_and_bursts() -> (Script, &'static str) {
+    let host = Ipv4Addr::new(192, 0, 2, 7);
+    let port: u16 = 8443;
+    let life = Duration::from_secs(600);
+    let left = Duration::from_secs(300);
+    let gc = Duration::from_secs(20);
+    let burst: u32 = 20;
+    let kburst: u32 = 64;
+    let cap: u64 = 50;
+    let used: u64 = 4096;
+    let rate: u64 = 100;
+    let each: u64 = 7;
+    let mark: u32 = 0x42;
+    let s = linx::nft!(
+        host = host, port = port, life = life, left = left, gc = gc, burst = burst,
+        kburst = kburst, cap = cap, used = used, rate = rate, each = each, m = mark;
+    {
+        table ip t {
+            set allow {
+                type ipv4_addr . inet_service
+                flags timeout
+                gc-interval $gc
+            }
+            set metered {
+                type ipv4_addr
+                limit rate $each/second
+                elements = { 10.0.0.1 limit rate $each/second burst $burst packets }
+            }
+            map marks {
+                type ipv4_addr : mark
+            }
+            quota q {
+                over $cap mbytes used $used
+            }
+            limit l {
+                rate $rate/second burst $burst packets
+            }
+            chain c {
+                type filter hook input priority 0; policy accept;
+                limit rate over $rate/second burst $burst packets drop
+                limit rate 1 mbytes/second burst $kburst kbytes accept
+                quota over $cap mbytes used $used drop
+                ip saddr . tcp dport @allow accept
+            }
+        }
+        add element ip t allow { $host . $port timeout $life expires $left }
+        add element ip t marks { $host : $m }
+        add quota ip t q2 { $cap mbytes }
+        add limit ip t l2 { rate over $rate/minute }
+    });
+    let text = "table ip t {
+	set allow {
+		type ipv4_addr . inet_service
+		flags timeout
+		gc-interval 20s
+	}
+	set metered {
+		type ipv4_addr
+		limit rate 7/second
+		elements = { 10.0.0.1 limit rate 7/second burst 20 packets }
+	}
+	map marks {
+		type ipv4_addr : mark
+	}
+	quota q {
+		over 50 mbytes used 4096 bytes
+	}
+	limit l {
+		rate 100/second burst 20 packets
+	}
+	chain c {
+		type filter hook input priority 0; policy accept;
+		limit rate over 100/second burst 20 packets drop
+		limit rate 1 mbytes/second burst 64 kbytes accept
+		quota over 50 mbytes used 4096 bytes drop
+		ip saddr . tcp dport @allow accept
+	}
+}
+add element ip t allow { 192.0.2.7 . 8443 timeout 10m expires 5m }
+add element ip t marks { 192.0.2.7 : 0x42 }
+add quota ip t q2 { 50 mbytes }
+add limit ip t l2 { rate over 100/minute }
+";
+    (s, text)
+}
+
+#[test]
+fn nft_24_element_commands_objects_bursts_and_expiries() {
+    let (s, text) = objects_elements_and_bursts();
+    assert_same(&offline(&s), &from_text(text));
+    // A zero burst is refused at load, located at the interpolation.
+    let zero: u32 = 0;
+    let s = linx::nft!(zero = zero; { table ip t { chain c { limit rate 5/second burst $zero packets accept; }; } });
+    let r = resolver();
+    match s.compile(&CompileEnv::new(&r)) {
+        Err(e) => {
+            let m = e.to_string();
+            assert!(m.contains("limit burst must be > 0"), "{m}");
+            assert!(m.starts_with("nft!:1:"), "{m}");
+        }
+        Ok(_) => panic!("a zero burst compiled"),
+    }
+}
+
 #[test]
 fn nft_24_defines_in_timeouts_rates_and_quotas_only_with_extensions() {
     // nft 1.0.6's grammar takes no `$define` where a rate, quota or timeout literal goes: linx
@@ -523,6 +697,26 @@ fn nft_24_defines_in_timeouts_rates_and_quotas_only_with_extensions() {
         extensions: true,
         ..Default::default()
     };
+    // The same for bursts, `used`, `expires` and `gc-interval`: nft 1.0.6 reports these four
+    // at the same lines and columns.
+    let more = "define n = 5\ndefine t = 1m\ntable ip t {\n\tset s { type ipv4_addr; flags timeout; gc-interval $t; elements = { 10.0.0.1 expires $t }; }\n\tchain c { limit rate 5/second burst $n packets; quota 5 bytes used $n bytes; }\n}\n";
+    let m = linx::nft::load_str("m.nft", more, &Default::default())
+        .unwrap_err()
+        .to_string();
+    for (at, expecting) in [
+        ("m.nft:4:53:", "string"),
+        ("m.nft:4:87:", "string"),
+        ("m.nft:5:38:", "number"),
+        ("m.nft:5:69:", "number"),
+    ] {
+        assert!(
+            m.contains(&format!(
+                "{at} error: syntax error, unexpected '$', expecting {expecting}"
+            )),
+            "{at} {m}"
+        );
+    }
+    assert!(linx::nft::load_str("m.nft", more, &opts).is_ok());
     let src = linx::nft::load_str("d.nft", text, &opts).unwrap_or_else(|e| panic!("{e}"));
     let r = resolver();
     let got = linx::nft::compile(&src, &CompileEnv::new(&r)).unwrap_or_else(|e| panic!("{e}"));
@@ -697,6 +891,29 @@ fn nft_24_timeouts_apply_the_same_state_as_nft_f() {
     // `nft_state` drops the ticking `expires`.
     let (want, got) = macro_and_nft_f(&s, text);
     assert!(want.to_string().contains("\"timeout\":3723"), "{want}");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn nft_24_symbolic_selectors_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = symbolic_selectors();
+    let (want, got) = macro_and_nft_f(&s, text);
+    assert!(want.to_string().contains("pkttype"), "{want}");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn nft_24_element_commands_objects_bursts_and_expiries_apply_the_same_state_as_nft_f() {
+    if !require_root() || !require_tool("nft") {
+        return;
+    }
+    let (s, text) = objects_elements_and_bursts();
+    let (want, got) = macro_and_nft_f(&s, text);
+    assert!(want.to_string().contains("8443"), "{want}");
+    assert!(want.to_string().contains("\"gc-interval\":20"), "{want}");
     assert_eq!(got, want);
 }
 

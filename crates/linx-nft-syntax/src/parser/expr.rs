@@ -620,7 +620,7 @@ impl<'a> Parser<'a> {
             if self.eat_word("timeout").is_some() {
                 o.timeout = Some(self.time_value()?);
             } else if self.eat_word("expires").is_some() {
-                o.expires = Some(self.time_spec()?);
+                o.expires = Some(self.time_value()?);
             } else if self.at_word("comment") {
                 o.comment = Some(self.comment_spec()?);
             } else {

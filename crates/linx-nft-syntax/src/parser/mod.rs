@@ -1516,7 +1516,7 @@ impl<'a> Parser<'a> {
             }
             "gc-interval" => {
                 self.bump();
-                let v = self.time_spec()?;
+                let v = self.time_value()?;
                 self.separator(false)?;
                 SetItem::GcInterval(v)
             }

@@ -479,13 +479,15 @@ impl<'a> Parser<'a> {
             (u, self.time_unit()?)
         };
         let burst = if self.eat_word("burst").is_some() {
-            let n = self.num("a number")?;
+            let (n, _) = self.count("a number")?;
             let (bu, _) = self.byte_unit()?;
-            if n.value() == 0 {
+            if let Count::Num(n) = &n
+                && n.value() == 0
+            {
                 return Err(self.error(n.span, "limit burst must be > 0"));
             }
             Some(Burst::Bytes(ByteAmount {
-                amount: Count::Num(n),
+                amount: n,
                 unit: bu,
             }))
         } else {
@@ -526,9 +528,11 @@ impl<'a> Parser<'a> {
         if self.eat_word("burst").is_none() {
             return Ok(None);
         }
-        let n = self.num("a number")?;
+        let (n, _) = self.count("a number")?;
         self.expect_word("packets")?;
-        if n.value() == 0 {
+        if let Count::Num(n) = &n
+            && n.value() == 0
+        {
             return Err(self.error(n.span, "limit burst must be > 0"));
         }
         Ok(Some(Burst::Packets(n)))
@@ -558,10 +562,18 @@ impl<'a> Parser<'a> {
             self.byte_unit()?.0
         };
         let used = if self.eat_word("used").is_some() {
-            let u = self.num("a number")?;
-            let (uu, _) = self.byte_unit()?;
+            let (u, _) = self.count("a number")?;
+            // After a variable the unit may be left out (bytes), as for the quota itself.
+            let t = self.peek();
+            let uu = if matches!(u, Count::Var(_))
+                && !(t.kind == TokenKind::Word && keywords::byte_unit_multiplier(t.text).is_some())
+            {
+                String::new()
+            } else {
+                self.byte_unit()?.0
+            };
             Some(ByteAmount {
-                amount: Count::Num(u),
+                amount: u,
                 unit: uu,
             })
         } else {

@@ -49,6 +49,93 @@ bitflags::bitflags! {
     }
 }
 
+bitflags::bitflags! {
+    /// Conntrack status bits (`ct status`), as the kernel's host-order bit mask
+    /// (`IPS_*` of `linux/netfilter/nf_conntrack_common.h`; the ones nft names).
+    ///
+    /// ```
+    /// use linx::netfilter::builder::CtStatus;
+    /// assert_eq!((CtStatus::SNAT | CtStatus::DNAT).bits(), 0x30);
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct CtStatus: u32 {
+        /// `expected`: the connection was expected by a helper.
+        const EXPECTED = 1;
+        /// `seen-reply`: packets were seen in both directions.
+        const SEEN_REPLY = 2;
+        /// `assured`.
+        const ASSURED = 4;
+        /// `confirmed`: the entry is in the conntrack table.
+        const CONFIRMED = 8;
+        /// `snat`: source NAT applies.
+        const SNAT = 0x10;
+        /// `dnat`: destination NAT applies.
+        const DNAT = 0x20;
+        /// `dying`: the entry is being removed.
+        const DYING = 0x200;
+    }
+}
+
+bitflags::bitflags! {
+    /// TCP header flags (`tcp flags`), bit 0 = FIN as on the wire.
+    ///
+    /// ```
+    /// use linx::netfilter::builder::TcpFlags;
+    /// assert_eq!((TcpFlags::SYN | TcpFlags::ACK).bits(), 0x12);
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct TcpFlags: u8 {
+        /// `fin`.
+        const FIN = 0x01;
+        /// `syn`.
+        const SYN = 0x02;
+        /// `rst`.
+        const RST = 0x04;
+        /// `psh`.
+        const PSH = 0x08;
+        /// `ack`.
+        const ACK = 0x10;
+        /// `urg`.
+        const URG = 0x20;
+        /// `ecn` (ECE).
+        const ECN = 0x40;
+        /// `cwr`.
+        const CWR = 0x80;
+    }
+}
+
+/// The direction of a packet in its connection (`ct direction`; `IP_CT_DIR_*`).
+///
+/// ```
+/// assert_eq!(linx::netfilter::builder::CtDirection::Reply as u8, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CtDirection {
+    /// `original`: from the side that opened the connection.
+    Original = 0,
+    /// `reply`.
+    Reply = 1,
+}
+
+/// The link-layer class of a packet (`meta pkttype`; `PACKET_*` of `linux/if_packet.h`).
+///
+/// ```
+/// assert_eq!(linx::netfilter::builder::PktType::Multicast as u8, 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum PktType {
+    /// `host`: addressed to this host.
+    Host = 0,
+    /// `broadcast`.
+    Broadcast = 1,
+    /// `multicast`.
+    Multicast = 2,
+    /// `other`: addressed to another host.
+    Other = 3,
+}
+
 /// Protocol context a match needs before its own expressions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dep {

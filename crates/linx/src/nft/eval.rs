@@ -439,7 +439,7 @@ pub(crate) fn elem_from_ast(
         el.timeout = time_value_ms(t)?;
     }
     if let Some(t) = &options.expires {
-        el.expiration = time_ms(t)?;
+        el.expiration = time_value_ms(t)?;
     }
     if let Some(c) = &options.comment {
         el.comment = Some(c.text.clone());

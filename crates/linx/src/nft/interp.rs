@@ -25,8 +25,14 @@
 //! | 32-bit fields: `meta length\|skuid\|skgid\|cpu\|cgroup`, `tcp sequence\|ackseq`, `icmpv6 mtu` | [`kind::U32<32>`](kind::U32) | `u32` |
 //! | `ip6 flowlabel` (20 bits) | [`kind::U32<20>`](kind::U32) | `u32` (width checked at load) |
 //! | `ct packets\|bytes\|avgpkt` (with or without a direction) | [`kind::U64`] | `u64` |
-//! | rates: `limit rate [over] $n/second`, `limit rate $n kbytes/second` (in rules and `update @s { … }`); quotas: `quota [over] $q` (bytes) or `quota $q mbytes` | [`kind::U64`] | `u64` (the count in the unit written) |
-//! | set `timeout`, element `timeout` (in declarations, `add element` and `add\|update @s { … }`) | [`kind::Duration`] | [`Duration`] (whole milliseconds, checked at load; written as nft prints time, `1h2m3s`) |
+//! | rates: `limit rate [over] $n/second`, `limit rate $n kbytes/second` (in rules, `update @s { … }`, per element, set templates and named `limit` objects); quotas: `quota [over] $q` (bytes) or `quota $q mbytes`, `used $u [unit]` (in rules and named `quota` objects) | [`kind::U64`] | `u64` (the count in the unit written) |
+//! | bursts: `burst $b packets`, `burst $b kbytes` | [`kind::U32`] | `u32` (the kernel's width; 0 is refused at load as nft refuses `burst 0`) |
+//! | set `timeout` and `gc-interval`, element `timeout` and `expires` (in declarations, `add element` and `add\|update @s { … }`) | [`kind::Duration`] | [`Duration`] (whole milliseconds, checked at load; written as nft prints time, `1h2m3s`) |
+//! | `ct state`, `ct_state` sets | [`kind::CtState`] | [`CtState`] (several states: any of them, as nft's `established,related`; in a set, the one combined value) |
+//! | `ct status`, `ct_status` sets | [`kind::CtStatus`] | [`CtStatus`] |
+//! | `ct direction`, `ct_dir` sets | [`kind::CtDirection`] | [`CtDirection`] |
+//! | `meta pkttype`, `pkt_type` sets | [`kind::PktType`] | [`PktType`] |
+//! | `tcp flags` (also `tcp flags & $mask == $value` and `tcp flags $v / syn,ack`), `tcp_flag` sets | [`kind::TcpFlags`] | [`TcpFlags`] |
 //!
 //! A position is a match's right-hand side (also inside sets, ranges, prefixes and
 //! concatenations, component by component), the value of a `set` statement on that selector
@@ -34,9 +40,11 @@
 //! map (kind by the declared `type`/`typeof` key), the data of a declared map (kind by its data
 //! type: `type ipv4_addr : inet_service` takes a `u16`) and the data of an anonymous map
 //! (`meta mark set ip saddr map { 10.0.0.1 : $m }`, `dnat to ip saddr map { 10.0.0.1 : $a }`
-//! or `{ … : $a . $p }`; kind by the statement). Bursts, `quota … used`, `expires`,
-//! `gc-interval`, named quota/limit objects and symbolic selectors without a plain numeric form
-//! (`ct state`, `meta pkttype`, `tcp flags`, …) take no interpolation.
+//! or `{ … : $a . $p }`; kind by the statement). The elements of an `add|delete element`
+//! command take the kinds of the set's declaration in the same text (a set declared elsewhere
+//! has no type the macro could know: a compile error says so). Names of tables, chains, sets
+//! and objects (other than jump/goto targets), strings such as log prefixes and comments, and
+//! selectors without a typed value (`ct helper`, `meta nfproto`, …) take no interpolation.
 //!
 //! Every kind accepts references to these types too.
 //!
@@ -56,9 +64,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use linx_nft_syntax::ast::{Expr, ExprKind, Num};
+use linx_nft_syntax::ast::{BinOp, Expr, ExprKind, Num};
 use linx_nft_syntax::keywords::{format_time, parse_time};
 
+use crate::netfilter::builder::{CtDirection, CtState, CtStatus, PktType, TcpFlags};
 use crate::types::{IfName, Ipv4Prefix, Ipv6Prefix};
 
 /// Marker types naming what nft expects at an interpolation (the Rust type is fixed by it).
@@ -103,6 +112,26 @@ pub mod kind {
     /// [`std::time::Duration`], in whole milliseconds (checked at load).
     #[derive(Clone, Copy, Debug)]
     pub struct Duration;
+    /// Conntrack states (`ct state`, `ct_state` sets):
+    /// [`CtState`](crate::netfilter::builder::CtState).
+    #[derive(Clone, Copy, Debug)]
+    pub struct CtState;
+    /// Conntrack status bits (`ct status`, `ct_status` sets):
+    /// [`CtStatus`](crate::netfilter::builder::CtStatus).
+    #[derive(Clone, Copy, Debug)]
+    pub struct CtStatus;
+    /// A conntrack direction (`ct direction`, `ct_dir` sets):
+    /// [`CtDirection`](crate::netfilter::builder::CtDirection).
+    #[derive(Clone, Copy, Debug)]
+    pub struct CtDirection;
+    /// A packet type (`meta pkttype`, `pkt_type` sets):
+    /// [`PktType`](crate::netfilter::builder::PktType).
+    #[derive(Clone, Copy, Debug)]
+    pub struct PktType;
+    /// TCP flags (`tcp flags`, `tcp_flag` sets):
+    /// [`TcpFlags`](crate::netfilter::builder::TcpFlags).
+    #[derive(Clone, Copy, Debug)]
+    pub struct TcpFlags;
 }
 
 /// A Rust value usable where nft expects a value of kind `K` (see the [module](self) table).
@@ -188,6 +217,99 @@ impl NftValue<kind::Duration> for Duration {
             return Err(Invalid::new(text, "too large for an nft time value"));
         }
         Ok(ExprKind::Symbol(t))
+    }
+}
+
+/// Flags as nft writes a combination, `a|b|c` (one value: as a match it tests for any of
+/// them, as nft's `a,b`; as a set element it is the one combined value); `0` for none.
+fn flags(bits: u64, names: &[(u64, &str)]) -> ExprKind {
+    let mut out: Option<Expr> = None;
+    for (bit, name) in names {
+        if bits & bit == 0 {
+            continue;
+        }
+        let sym = Expr::new(ExprKind::Symbol((*name).to_string()));
+        out = Some(match out {
+            None => sym,
+            Some(left) => Expr::new(ExprKind::Binary {
+                op: BinOp::Or,
+                left: Box::new(left),
+                right: Box::new(sym),
+            }),
+        });
+    }
+    out.map_or_else(|| ExprKind::Number(Num::new("0")), |e| e.kind)
+}
+
+impl NftValue<kind::CtState> for CtState {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(flags(
+            u64::from(self.bits()),
+            &[
+                (1, "invalid"),
+                (2, "established"),
+                (4, "related"),
+                (8, "new"),
+                (64, "untracked"),
+            ],
+        ))
+    }
+}
+
+impl NftValue<kind::CtStatus> for CtStatus {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(flags(
+            u64::from(self.bits()),
+            &[
+                (1, "expected"),
+                (2, "seen-reply"),
+                (4, "assured"),
+                (8, "confirmed"),
+                (0x10, "snat"),
+                (0x20, "dnat"),
+                (0x200, "dying"),
+            ],
+        ))
+    }
+}
+
+impl NftValue<kind::TcpFlags> for TcpFlags {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        Ok(flags(
+            u64::from(self.bits()),
+            &[
+                (0x01, "fin"),
+                (0x02, "syn"),
+                (0x04, "rst"),
+                (0x08, "psh"),
+                (0x10, "ack"),
+                (0x20, "urg"),
+                (0x40, "ecn"),
+                (0x80, "cwr"),
+            ],
+        ))
+    }
+}
+
+impl NftValue<kind::CtDirection> for CtDirection {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        let name = match self {
+            CtDirection::Original => "original",
+            CtDirection::Reply => "reply",
+        };
+        Ok(ExprKind::Symbol(name.into()))
+    }
+}
+
+impl NftValue<kind::PktType> for PktType {
+    fn to_nft(&self) -> Result<ExprKind, Invalid> {
+        let name = match self {
+            PktType::Host => "host",
+            PktType::Broadcast => "broadcast",
+            PktType::Multicast => "multicast",
+            PktType::Other => "other",
+        };
+        Ok(ExprKind::Symbol(name.into()))
     }
 }
 

@@ -654,7 +654,7 @@ impl Writer {
                 m.insert("timeout".into(), timeout_secs(t)?);
             }
             if let Some(t) = &o.expires {
-                m.insert("expires".into(), secs(t)?);
+                m.insert("expires".into(), timeout_secs(t)?);
             }
             if let Some(c) = &o.comment {
                 m.insert("comment".into(), c.text.clone().into());
@@ -1047,7 +1047,7 @@ impl Writer {
                     opts.insert("timeout".into(), timeout_secs(t)?);
                 }
                 if let Some(t) = &s.options.expires {
-                    opts.insert("expires".into(), secs(t)?);
+                    opts.insert("expires".into(), timeout_secs(t)?);
                 }
                 if let Some(c) = &s.options.comment {
                     opts.insert("comment".into(), c.text.clone().into());

@@ -906,7 +906,7 @@ impl Compiler<'_> {
                 }
                 ast::SetItem::Timeout(t) => s.timeout = super::eval::time_value_ms(t)?,
                 ast::SetItem::GcInterval(t) => {
-                    s.gc_int = super::eval::time_ms(t)? as u32;
+                    s.gc_int = super::eval::time_value_ms(t)? as u32;
                 }
                 ast::SetItem::Stateful(v) => {
                     for st in v {

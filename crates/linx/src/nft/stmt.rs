@@ -70,6 +70,15 @@ pub(crate) fn bytes(b: &ast::ByteAmount) -> R<u64> {
     Ok(count(&b.amount)?.wrapping_mul(b.multiplier()))
 }
 
+/// A burst count: not zero (nft's parser refuses `burst 0`; an interpolated value is checked
+/// here) and within the kernel's 32 bits.
+fn burst_value(n: &ast::Count) -> R<u32> {
+    match count(n)? {
+        0 => err(n.span(), "limit burst must be > 0"),
+        v => u32::try_from(v).or_else(|_| err(n.span(), "limit burst too large")),
+    }
+}
+
 /// The rate, unit, burst, byte mode and `over` of a limit.
 pub(crate) fn limit_args(l: &ast::LimitRate) -> R<(u64, u64, u32, bool, bool)> {
     let over = l.mode == Some(ast::RateMode::Over);
@@ -77,21 +86,24 @@ pub(crate) fn limit_args(l: &ast::LimitRate) -> R<(u64, u64, u32, bool, bool)> {
         ast::Rate::Packets { count, per } => {
             let burst = match &l.burst {
                 None => 5,
-                Some(ast::Burst::Packets(n)) => n.value() as u32,
+                Some(ast::Burst::Packets(n)) => burst_value(n)?,
                 Some(ast::Burst::Bytes(b)) => {
                     return err(b.amount.span(), "packet limit with a byte burst");
                 }
             };
-            if burst == 0 {
-                return err(Span::DUMMY, "packet limit burst must be > 0");
-            }
             Ok((self::count(count)?, time_unit(*per), burst, false, over))
         }
         ast::Rate::Bytes { amount, per } => {
             let burst = match &l.burst {
                 None => 0,
-                Some(ast::Burst::Bytes(b)) => bytes(b)? as u32,
-                Some(ast::Burst::Packets(n)) => n.value() as u32,
+                Some(ast::Burst::Bytes(b)) => {
+                    let v = bytes(b)?;
+                    if v == 0 {
+                        return err(b.amount.span(), "limit burst must be > 0");
+                    }
+                    u32::try_from(v).or_else(|_| err(b.amount.span(), "limit burst too large"))?
+                }
+                Some(ast::Burst::Packets(n)) => burst_value(n)?,
             };
             Ok((bytes(amount)?, time_unit(*per), burst, true, over))
         }

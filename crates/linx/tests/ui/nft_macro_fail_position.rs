@@ -1,11 +1,11 @@
 // Interpolations stand only where the position fixes a Rust type; unused or unknown names are
 // errors too.
 fn main() {
-    let state: u32 = 2;
-    let _ = linx::nft!(state = state; {
+    let helper = "ftp";
+    let _ = linx::nft!(helper = helper; {
         table inet filter {
             chain input {
-                ct state $state accept
+                ct helper $helper accept
             }
         }
     });
