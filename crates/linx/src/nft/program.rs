@@ -592,7 +592,7 @@ impl Compiler<'_> {
             .cache
             .table(family.number(), table)
             .map_or(&[], |t| t.chains.as_slice());
-        if chains.iter().any(|c| *c == chain.name) {
+        if chains.contains(&chain.name) {
             return Ok(());
         }
         Err(Diagnostic::error(
