@@ -153,7 +153,13 @@ impl Nft {
 }
 
 /// Which rules a rule reset covers (`reset rules`, `reset rules ip`,
-/// `reset rules table ip t`, `reset rules chain ip t c`).
+/// `reset rules table ip t`, `reset rules chain ip t c`); see [`Nft::reset_rules`].
+///
+/// ```
+/// use linx::netfilter::{Family, RuleResetScope};
+/// let scope = RuleResetScope::Chain(Family::Inet, "fw".into(), "input".into());
+/// assert_ne!(scope, RuleResetScope::Table(Family::Inet, "fw".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleResetScope {
     /// Every rule of every table.

@@ -350,7 +350,17 @@ impl<'a> CompileEnv<'a> {
 }
 
 /// A `reset` command of a file (NFT-08): not a batch message but a request run on its own
-/// ([`Nft::reset_objects_of`], [`Nft::reset_object`]).
+/// ([`Nft::reset_objects_of`], [`Nft::reset_object`], [`Nft::reset_rules`], [`Nft::reset_rule`],
+/// [`Nft::reset_set`], [`Nft::reset_elements_raw`]) by [`apply_with_output`].
+///
+/// ```
+/// use linx::nft::{compile, load_str, CompileEnv, LoadOptions, ResetCmd, StaticIfResolver};
+/// use linx::netfilter::{Family, RuleResetScope};
+/// let opts = LoadOptions { extensions: true, ..Default::default() };
+/// let src = load_str("r.nft", "reset rules inet\n", &opts).unwrap();
+/// let prog = compile(&src, &CompileEnv::new(&StaticIfResolver::default())).unwrap();
+/// assert_eq!(prog.resets()[0].0, ResetCmd::Rules { scope: RuleResetScope::Family(Family::Inet) });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResetCmd {
     /// `reset counters|quotas [FAMILY | table FAMILY NAME]`.
