@@ -95,9 +95,11 @@ pub(crate) enum NftVerb {
         strict: bool,
     },
     /// Read and zero counters or quotas, printing them as they were, as `nft reset` does:
-    /// `counters|quotas [FAMILY | table FAMILY NAME]` or `counter|quota FAMILY TABLE NAME`.
+    /// `counters|quotas [FAMILY | table FAMILY NAME]`, `counter|quota FAMILY TABLE NAME`, and
+    /// the forms of nftables ≥ 1.0.8 (taken as linx extensions): `rules [FAMILY | table F T |
+    /// chain F T C]`, `rule F T C handle N`, `set|map F T NAME`, `element F T S { … }`.
     Reset {
-        /// The command after `reset`, e.g. `counters table inet fw`.
+        /// The command after `reset`, e.g. `counters table inet fw` or `rules chain inet fw in`.
         #[arg(required = true, num_args = 1..)]
         words: Vec<String>,
         #[command(flatten)]
@@ -459,7 +461,12 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
         }
         NftVerb::Reset { words, netns } => {
             let text = format!("reset {}\n", words.join(" "));
-            let src = match nft::load_str("command line", &text, &LoadOptions::default()) {
+            // The reset forms nft 1.0.6 lacks are what newer `nft reset` takes: on here.
+            let opts = LoadOptions {
+                extensions: true,
+                ..LoadOptions::default()
+            };
+            let src = match nft::load_str("command line", &text, &opts) {
                 Ok(s) => s,
                 Err(e) => report(&e, false),
             };

@@ -467,6 +467,91 @@ fn nft_08_reset_cli_matches_nft() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+/// NFT-08: `linx nft reset rules|set|element …` (the forms of nftables ≥ 1.0.8, which the reset
+/// subcommand takes as extensions) prints what nft listed right before (`list chain`, `list
+/// set`, `get element`) and zeroes exactly that; a missing rule handle fails like a kernel
+/// refusal (exit 1); `linx nft apply` (no extensions) refuses the forms with nft 1.0.6's error.
+#[test]
+fn nft_08_reset_rules_and_elements_cli() {
+    if !ready() || !require_tool("ping") {
+        return;
+    }
+    let d = tmpdir("reset-rules");
+    let setup = d.join("setup.nft");
+    std::fs::write(
+        &setup,
+        "table inet fw {\n\tset seen {\n\t\ttype ipv4_addr\n\t\tcounter\n\t\telements = { 127.0.0.1, 127.0.0.9 }\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tip saddr @seen counter\n\t\tquota over 50 mbytes\n\t}\n}\n",
+    )
+    .unwrap();
+    let ns = NetNs::new().unwrap();
+    ns.run("nft", &["-f", setup.to_str().unwrap()]);
+    ns.ip(&["link", "set", "lo", "up"]);
+    for (cmd, reference) in [
+        (
+            &["rules", "chain", "inet", "fw", "in"][..],
+            &["list", "chain", "inet", "fw", "in"][..],
+        ),
+        (
+            &["set", "inet", "fw", "seen"],
+            &["list", "set", "inet", "fw", "seen"],
+        ),
+        (
+            &["element", "inet", "fw", "seen", "{", "127.0.0.1", "}"],
+            &["get", "element", "inet", "fw", "seen", "{ 127.0.0.1 }"],
+        ),
+    ] {
+        ns.run("ping", &["-c", "2", "-i", "0.2", "-q", "127.0.0.1"]);
+        let want = out(&ns, "nft", reference);
+        assert!(want.status.success());
+        let mut args = vec!["nft", "reset"];
+        args.extend_from_slice(cmd);
+        let got = out(&ns, LINX, &args);
+        assert!(
+            got.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&got.stdout),
+            String::from_utf8_lossy(&want.stdout),
+            "{cmd:?}"
+        );
+        let got = String::from_utf8_lossy(&got.stdout);
+        assert!(
+            !got.contains("127.0.0.1 counter packets 0")
+                && !got.contains("@seen counter packets 0"),
+            "{cmd:?}: no traffic counted\n{got}"
+        );
+    }
+    let again = out(&ns, "nft", &["list", "ruleset"]);
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.contains("elements = { 127.0.0.1 counter packets 0 bytes 0,"),
+        "{again}"
+    );
+    let gone = out(
+        &ns,
+        LINX,
+        &["nft", "reset", "rule", "inet", "fw", "in", "handle", "9999"],
+    );
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("No such file or directory"));
+    let file = d.join("r.nft");
+    std::fs::write(&file, "reset rules\n").unwrap();
+    let refused = out(&ns, LINX, &["nft", "apply", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    let nft = out(&ns, "nft", &["-c", "-f", file.to_str().unwrap()]);
+    let first = String::from_utf8_lossy(&nft.stderr);
+    let first = first.lines().next().unwrap();
+    let first = &first[first.find("Error: ").unwrap() + 7..];
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains(first),
+        "{first}\n{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// Every corpus file: the top level, `themes/` and `beyond/`, plus the JSON shapes of `json/`.
 fn whole_corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nft");

@@ -368,6 +368,16 @@ impl Lift for ast::CommandKind {
                 let v_table = v_table.lift();
                 quote! { #a::CommandKind::ResetObjects { quotas: #v_quotas, family: #v_family, table: #v_table } }
             }
+            ast::CommandKind::ResetRules {
+                family: v_family,
+                table: v_table,
+                chain: v_chain,
+            } => {
+                let v_family = v_family.lift();
+                let v_table = v_table.lift();
+                let v_chain = v_chain.lift();
+                quote! { #a::CommandKind::ResetRules { family: #v_family, table: #v_table, chain: #v_chain } }
+            }
         }
     }
 }

@@ -548,6 +548,18 @@ pub enum CommandKind {
         /// `table [family] name`.
         table: Option<TableName>,
     },
+    /// `reset rules [family]`, `reset rules [table] [family] T`, `reset rules [chain] [family]
+    /// T C` (nftables ≥ 1.0.8; parsed with [`ParseOptions::extensions`] only).
+    ///
+    /// [`ParseOptions::extensions`]: crate::ParseOptions::extensions
+    ResetRules {
+        /// `[family]` alone (no table).
+        family: Option<Family>,
+        /// The table.
+        table: Option<TableName>,
+        /// The chain (with a table).
+        chain: Option<Ident>,
+    },
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -591,6 +591,31 @@ impl Printer {
                     self.out.push_str(f.as_str());
                 }
             }
+            CommandKind::ResetRules {
+                family,
+                table,
+                chain,
+            } => {
+                self.out.push_str("rules");
+                match (table, chain) {
+                    (Some(t), Some(c)) => {
+                        self.out.push_str(" chain ");
+                        self.table_name(t);
+                        self.out.push(' ');
+                        self.out.push_str(&c.name);
+                    }
+                    (Some(t), None) => {
+                        self.out.push_str(" table ");
+                        self.table_name(t);
+                    }
+                    (None, _) => {
+                        if let Some(f) = family {
+                            self.out.push(' ');
+                            self.out.push_str(f.as_str());
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -221,6 +221,10 @@ impl WalkMut for CommandKind {
             }
             CommandKind::Ruleset { .. } => {}
             CommandKind::ResetObjects { table, .. } => table.walk_mut(v),
+            CommandKind::ResetRules { table, chain, .. } => {
+                table.walk_mut(v);
+                chain.walk_mut(v);
+            }
         }
     }
 }

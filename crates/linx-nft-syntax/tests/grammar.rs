@@ -815,6 +815,131 @@ fn nft_08_destroy_needs_extensions() {
     assert_eq!(p.script.without_spans(), again.script.without_spans());
 }
 
+/// The reset forms of nftables ≥ 1.0.8 (`reset rules …`, `reset rule … handle N`,
+/// `reset element`, `reset set`, `reset map`): without extensions each is refused with nft
+/// 1.0.6's own syntax error at the word after `reset`; with them each parses to its command and
+/// prints back to text that parses to the same tree.
+#[test]
+fn nft_08_reset_forms_need_extensions() {
+    const NFT_106: &str = "expecting counter or counters or quotas or quota";
+    let cases: &[(&str, &str)] = &[
+        ("reset rules", "string"),
+        ("reset rules ip", "string"),
+        ("reset rules table ip t", "string"),
+        ("reset rules chain t c", "string"),
+        ("reset rule ip t c handle 3", "rule"),
+        ("reset element ip t s { 1.2.3.4 }", "element"),
+        ("reset set ip t s", "set"),
+        ("reset map ip t m", "map"),
+    ];
+    for (text, unexpected) in cases {
+        let e = parse_str("r.nft", &format!("{text}\n"), &ParseOptions::default()).unwrap_err();
+        let d = e.diagnostics.errors().next().unwrap();
+        assert_eq!(
+            d.message,
+            format!("syntax error, unexpected {unexpected}, {NFT_106}"),
+            "{text}"
+        );
+        // Located at the word after `reset`, as nft's caret.
+        let word = text[6..].split(' ').next().unwrap();
+        let span = d.span.unwrap();
+        assert_eq!((span.start, span.end), (6, 6 + word.len() as u32), "{text}");
+    }
+    let opts = ParseOptions { extensions: true };
+    let text = "reset rules
+reset rules inet
+reset rules t
+reset rules table t
+reset rules table ip6 t
+reset rules ip t c
+reset rules t c
+reset rules chain inet t c
+reset rule inet t c handle 7
+reset rule t c handle 7
+reset element inet t s { 1.2.3.4, 5.6.7.8 }
+reset element t m { 1.2.3.4 . 80 }
+reset set inet t s
+reset map t m
+reset counters ip
+reset quota inet t q
+";
+    let p = parse_str("r.nft", text, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<&CommandKind> = p
+        .script
+        .items
+        .iter()
+        .map(|i| match i {
+            TopItem::Command(c) => {
+                assert_eq!(c.verb, Verb::Reset);
+                &c.kind
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let rules = |k: &CommandKind| match k {
+        CommandKind::ResetRules {
+            family,
+            table,
+            chain,
+        } => (
+            *family,
+            table.as_ref().map(|t| (t.family, t.name.name.clone())),
+            chain.as_ref().map(|c| c.name.clone()),
+        ),
+        other => panic!("{other:?}"),
+    };
+    let t = |f: Option<Family>| Some((f, "t".to_string()));
+    let c = Some("c".to_string());
+    assert_eq!(rules(kinds[0]), (None, None, None));
+    assert_eq!(rules(kinds[1]), (Some(Family::Inet), None, None));
+    assert_eq!(rules(kinds[2]), (None, t(None), None));
+    assert_eq!(rules(kinds[3]), (None, t(None), None));
+    assert_eq!(rules(kinds[4]), (None, t(Some(Family::Ip6)), None));
+    assert_eq!(rules(kinds[5]), (None, t(Some(Family::Ip)), c.clone()));
+    assert_eq!(rules(kinds[6]), (None, t(None), c.clone()));
+    assert_eq!(rules(kinds[7]), (None, t(Some(Family::Inet)), c.clone()));
+    assert!(matches!(
+        kinds[8],
+        CommandKind::Rule {
+            position: Some(RulePosition::Handle(_)),
+            rule: None,
+            ..
+        }
+    ));
+    assert!(matches!(kinds[10], CommandKind::Element { .. }));
+    assert!(matches!(
+        kinds[12],
+        CommandKind::Set {
+            map: false,
+            body: None,
+            ..
+        }
+    ));
+    assert!(matches!(
+        kinds[13],
+        CommandKind::Set {
+            map: true,
+            body: None,
+            ..
+        }
+    ));
+    let printed = print_script(&p.script);
+    assert!(printed.contains("reset rules chain ip t c\n"), "{printed}");
+    assert!(printed.contains("reset rules table t\n"), "{printed}");
+    let again = parse_str("p.nft", &printed, &opts).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    assert_eq!(p.script.without_spans(), again.script.without_spans());
+    // Malformed forms are syntax errors, located.
+    for bad in [
+        "reset rule inet t c 7",
+        "reset rules chain inet t",
+        "reset element inet t s",
+        "reset rules t c d",
+    ] {
+        let e = parse_str("b.nft", &format!("{bad}\n"), &opts).unwrap_err();
+        assert!(e.diagnostics.has_errors(), "{bad}");
+    }
+}
+
 #[test]
 fn nft_07_top_level_directives_and_separators() {
     let text = "#!/usr/sbin/nft -f\ninclude \"a.nft\"\ndefine A = 1; define B = { 1, 2 }\nredefine A = 2\nundefine B\nflush ruleset; add table ip t\n";

@@ -12,7 +12,8 @@ mod nft_support;
 
 use std::path::{Path, PathBuf};
 
-use linx::netfilter::Nft;
+use linx::netfilter::expr::Expr;
+use linx::netfilter::{Element, Family, Nft, RuleResetScope};
 use linx::nft::{self, CompileEnv, LoadOptions, NetlinkIfResolver};
 use linx_testkit::{NetNs, require_root, require_tool};
 use nft_support::{
@@ -575,6 +576,381 @@ fn nft_08_reset_counters_and_quotas_match_nft() {
     assert!(e.is_unsupported(), "{e}");
     assert!(e.to_string().contains("mixed.nft:2:1"), "{e}");
     assert_eq!(a.nft_state(), b.nft_state());
+}
+
+/// `reset …` of a file loaded with extensions (the forms of nftables ≥ 1.0.8) in `ns`.
+fn linx_reset_ext(ns: &NetNs, text: &str) -> Result<String, String> {
+    let t = target(ns);
+    let opts = LoadOptions {
+        extensions: true,
+        ..Default::default()
+    };
+    let src = nft::load_str("reset.nft", text, &opts).map_err(|e| e.to_string())?;
+    let r = NetlinkIfResolver::new(&t).map_err(|e| e.to_string())?;
+    let mut n = Nft::open(&t).map_err(|e| e.to_string())?;
+    let kernel = n.pull().map_err(|e| e.to_string())?;
+    let p =
+        nft::compile(&src, &CompileEnv::new(&r).with_kernel(&kernel)).map_err(|e| e.to_string())?;
+    assert!(p.is_empty() && !p.resets().is_empty());
+    nft::apply_with_output(&p, &mut n).map_err(|e| e.to_string())
+}
+
+/// Zeroes every counter and quota in `v` (`nft -j` shapes: counters keep `packets 0 bytes
+/// 0`, a quota loses its `used`).
+fn zero_stateful(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(c) = m.get_mut("counter").and_then(|c| c.as_object_mut()) {
+                c.insert("packets".into(), 0.into());
+                c.insert("bytes".into(), 0.into());
+            }
+            if let Some(q) = m.get_mut("quota").and_then(|q| q.as_object_mut()) {
+                q.remove("used");
+                q.remove("used_unit");
+            }
+            for (_, x) in m.iter_mut() {
+                zero_stateful(x);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(zero_stateful),
+        _ => {}
+    }
+}
+
+/// What a reset of `scope` leaves in `nft -j list ruleset` state `v`: the counters and quotas
+/// of the rules (or set elements) `scope` selects zeroed, everything else as it was.
+fn zeroed(
+    v: &serde_json::Value,
+    scope: &dyn Fn(&str, &serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut v = v.clone();
+    for item in v["nftables"].as_array_mut().unwrap() {
+        let Some((kind, body)) = item.as_object_mut().and_then(|o| o.iter_mut().next()) else {
+            continue;
+        };
+        if scope(kind, body) {
+            if kind == "set" || kind == "map" {
+                // Only the elements' state: the declaration's statements are templates.
+                if let Some(e) = body.get_mut("elem") {
+                    zero_stateful(e);
+                }
+            } else {
+                zero_stateful(body);
+            }
+        }
+    }
+    v
+}
+
+fn is(body: &serde_json::Value, key: &str, want: &str) -> bool {
+    body.get(key).and_then(|x| x.as_str()) == Some(want)
+}
+
+/// NFT-08 `reset rules|rule|set|map|element` (nftables ≥ 1.0.8, which nft 1.0.6 cannot run, so
+/// nft's own listings are the reference): counters and quotas of rules and set elements that
+/// counted real packets (pings on `lo`) are printed by linx exactly as nft listed them right
+/// before (`list chain`, `list table`, `list ruleset [F]`, `list set`, `list map`, `get
+/// element`), and afterwards `nft -j list ruleset` shows exactly that scope zeroed — other
+/// chains, tables, sets and elements untouched — with the generation unchanged. The library
+/// calls return the same values; missing tables, chains, sets, elements and handles are
+/// `ENOENT` naming them; without extensions the forms are refused with nft 1.0.6's own error.
+#[test]
+fn nft_08_reset_rules_sets_and_elements() {
+    if !require_root() || !require_tool("nft") || !require_tool("ping") {
+        return;
+    }
+    let setup = "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tcounter\n\t\telements = { 127.0.0.1, 127.0.0.2 }\n\t}\n\tmap m {\n\t\ttype ipv4_addr : verdict\n\t\tquota 10 mbytes\n\t\telements = { 127.0.0.1 : accept, 127.0.0.3 : accept }\n\t}\n\tset p {\n\t\ttype ipv4_addr . inet_proto\n\t\tcounter\n\t\telements = { 127.0.0.1 . icmp, 127.0.0.2 . icmp }\n\t}\n\tset iv {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tcounter\n\t\telements = { 127.0.0.0/30, 10.0.0.0/8 }\n\t}\n\tchain out {\n\t\ttype filter hook output priority 0; policy accept;\n\t\tip daddr @s counter\n\t\tip daddr . ip protocol @p\n\t\tip daddr @iv\n\t\tcounter quota 10 mbytes\n\t\tip daddr vmap @m\n\t}\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tmeta l4proto { icmp, udp } counter\n\t\tquota over 100 mbytes\n\t}\n}\ntable inet u {\n\tchain c {\n\t\ttype filter hook output priority 0; policy accept;\n\t\tcounter\n\t}\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("setup.nft");
+    std::fs::write(&file, setup).unwrap();
+    let ns = NetNs::new().unwrap();
+    ns.run("nft", &["-f", file.to_str().unwrap()]);
+    ns.ip(&["link", "set", "lo", "up"]);
+    let traffic = || {
+        ns.run("ping", &["-c", "2", "-i", "0.2", "-q", "127.0.0.1"]);
+        ns.run("ping", &["-c", "1", "-q", "127.0.0.2"]);
+    };
+    let listing = |args: &[&str]| ns.run("nft", args);
+    let g = Nft::open(&target(&ns)).unwrap().generation().unwrap().id;
+
+    type Scope = Box<dyn Fn(&str, &serde_json::Value) -> bool>;
+    let rules_of = |f: &'static str, t: Option<&'static str>, c: Option<&'static str>| -> Scope {
+        Box::new(move |kind, b| {
+            kind == "rule"
+                && (f.is_empty() || is(b, "family", f))
+                && t.is_none_or(|t| is(b, "table", t))
+                && c.is_none_or(|c| is(b, "chain", c))
+        })
+    };
+    let set_of = |kind_want: &'static str, name: &'static str| -> Scope {
+        Box::new(move |kind, b| kind == kind_want && is(b, "table", "t") && is(b, "name", name))
+    };
+    let steps: Vec<(&str, Vec<&str>, Scope)> = vec![
+        (
+            "reset rules chain ip t out",
+            vec!["list", "chain", "ip", "t", "out"],
+            rules_of("ip", Some("t"), Some("out")),
+        ),
+        (
+            "reset rules ip t in",
+            vec!["list", "chain", "ip", "t", "in"],
+            rules_of("ip", Some("t"), Some("in")),
+        ),
+        (
+            "reset rules table ip t",
+            vec!["list", "table", "ip", "t"],
+            rules_of("ip", Some("t"), None),
+        ),
+        (
+            "reset set ip t s",
+            vec!["list", "set", "ip", "t", "s"],
+            set_of("set", "s"),
+        ),
+        (
+            "reset map ip t m",
+            vec!["list", "map", "ip", "t", "m"],
+            set_of("map", "m"),
+        ),
+        (
+            "reset set ip t iv",
+            vec!["list", "set", "ip", "t", "iv"],
+            set_of("set", "iv"),
+        ),
+        (
+            "reset rules inet",
+            vec!["list", "ruleset", "inet"],
+            rules_of("inet", None, None),
+        ),
+        (
+            "reset rules",
+            vec!["list", "ruleset"],
+            rules_of("", None, None),
+        ),
+    ];
+    for (cmd, reference, scope) in &steps {
+        traffic();
+        let before = ns.nft_state();
+        let want = listing(reference);
+        let got = linx_reset_ext(&ns, &format!("{cmd}\n")).unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        assert_eq!(got, want, "{cmd}");
+        let expect = zeroed(&before, scope);
+        assert_ne!(before, expect, "{cmd}: no traffic counted in its scope");
+        assert_eq!(ns.nft_state(), expect, "state after {cmd}");
+    }
+
+    // Single elements: printed as `nft get element` showed them, only they are zeroed.
+    for (cmd, set, key) in [
+        ("reset element ip t s { 127.0.0.1 }", "s", "127.0.0.1"),
+        ("reset element ip t m { 127.0.0.1 }", "m", "127.0.0.1"),
+        (
+            "reset element ip t p { 127.0.0.2 . icmp }",
+            "p",
+            "127.0.0.2 . icmp",
+        ),
+    ] {
+        traffic();
+        let before = ns.nft_state();
+        let want = listing(&["get", "element", "ip", "t", set, &format!("{{ {key} }}")]);
+        let got = linx_reset_ext(&ns, &format!("{cmd}\n")).unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        assert_eq!(got, want, "{cmd}");
+        // Only that element zeroed in the expected state.
+        let mut expect = before.clone();
+        for item in expect["nftables"].as_array_mut().unwrap() {
+            let kind = if set == "m" { "map" } else { "set" };
+            let Some(body) = item.get_mut(kind) else {
+                continue;
+            };
+            if !is(body, "name", set) {
+                continue;
+            }
+            for e in body["elem"].as_array_mut().unwrap() {
+                let inner = if e.is_array() { &mut e[0] } else { e };
+                let val = &inner["elem"]["val"];
+                let concat = val["concat"].as_array().map(|c| {
+                    c.iter()
+                        .map(|x| x.as_str().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(" . ")
+                });
+                if *val == key || concat.as_deref() == Some(key) {
+                    zero_stateful(inner);
+                }
+            }
+        }
+        assert_eq!(ns.nft_state(), expect, "state after {cmd}");
+    }
+
+    // One rule by handle: the library returns it as it was; only it is zeroed.
+    traffic();
+    let before = ns.nft_state();
+    let rule = before["nftables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|i| {
+            let r = i.get("rule")?;
+            (is(r, "chain", "in") && r["expr"][0].get("quota").is_some()).then(|| r.clone())
+        })
+        .unwrap();
+    let used = rule["expr"][0]["quota"]["used"].as_u64().unwrap();
+    assert!(used > 0);
+    let full = ns.run("nft", &["-j", "-a", "list", "chain", "ip", "t", "in"]);
+    let full: serde_json::Value = serde_json::from_str(&full).unwrap();
+    let handle = full["nftables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|i| {
+            let r = i.get("rule")?;
+            r["expr"][0].get("quota")?;
+            r["handle"].as_u64()
+        })
+        .unwrap();
+    let got = linx_reset_ext(&ns, &format!("reset rule ip t in handle {handle}\n")).unwrap();
+    assert!(
+        got.contains(&format!("\t\tquota over 100 mbytes used {used} bytes\n"))
+            && got.contains(
+                "\tchain in {\n\t\ttype filter hook input priority filter; policy accept;\n"
+            )
+            && !got.contains("chain out")
+            && !got.contains("meta l4proto"),
+        "{got}"
+    );
+    let only_that = move |kind: &str, b: &serde_json::Value| {
+        kind == "rule" && is(b, "chain", "in") && b["expr"][0].get("quota").is_some()
+    };
+    assert_eq!(ns.nft_state(), zeroed(&before, &only_that));
+
+    // The library calls directly: values as `nft -j` showed them just before.
+    traffic();
+    let before = ns.nft_state();
+    let mut n = Nft::open(&target(&ns)).unwrap();
+    let rs = n
+        .reset_rules(&RuleResetScope::Chain(Family::Inet, "u".into(), "c".into()))
+        .unwrap();
+    let json_counter = before["nftables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|i| {
+            Some(i.get("rule").filter(|r| is(r, "table", "u"))?["expr"][0]["counter"].clone())
+        })
+        .unwrap();
+    let exprs = &rs
+        .table(Family::Inet, "u")
+        .unwrap()
+        .chain("c")
+        .unwrap()
+        .rules[0]
+        .exprs;
+    match &exprs[0] {
+        Expr::Counter(c) => {
+            assert_eq!(c.packets, json_counter["packets"].as_u64().unwrap());
+            assert_eq!(c.bytes, json_counter["bytes"].as_u64().unwrap());
+            assert!(c.packets > 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    let s = n.reset_set(Family::Ip, "t", "s").unwrap();
+    assert_eq!(s.elements.len(), 2);
+    let e = n
+        .reset_elements(
+            Family::Ip,
+            "t",
+            "s",
+            &[Element::new(
+                "127.0.0.2".parse::<std::net::Ipv4Addr>().unwrap(),
+            )],
+        )
+        .unwrap();
+    assert_eq!(e.elements.len(), 1);
+    assert!(matches!(&e.elements[0].exprs[..], [Expr::Counter(c)] if c.packets == 0));
+
+    // Missing things: ENOENT naming them.
+    let enoent = |r: linx::Result<()>, name: &str| {
+        let e = r.unwrap_err();
+        assert_eq!(e.errno(), Some(linx::error::Errno::NOENT), "{e}");
+        assert!(e.to_string().contains(name), "{name}: {e}");
+    };
+    enoent(
+        n.reset_rules(&RuleResetScope::Table(Family::Ip, "nope".into()))
+            .map(|_| ()),
+        "table ip nope",
+    );
+    enoent(
+        n.reset_rules(&RuleResetScope::Chain(
+            Family::Ip,
+            "t".into(),
+            "nope".into(),
+        ))
+        .map(|_| ()),
+        "chain ip t nope",
+    );
+    enoent(
+        n.reset_rule(Family::Ip, "t", "in", 9999).map(|_| ()),
+        "rule ip t in handle 9999",
+    );
+    enoent(
+        n.reset_set(Family::Ip, "t", "nope").map(|_| ()),
+        "set ip t nope",
+    );
+    enoent(
+        n.reset_elements(
+            Family::Ip,
+            "t",
+            "s",
+            &[Element::new(
+                "10.9.9.9".parse::<std::net::Ipv4Addr>().unwrap(),
+            )],
+        )
+        .map(|_| ()),
+        "set ip t s",
+    );
+    let e = linx_reset_ext(&ns, "reset rule ip t in handle 9999\n").unwrap_err();
+    assert!(
+        e.contains("reset.nft:1:1") && e.contains("No such file or directory"),
+        "{e}"
+    );
+    let e = linx_reset_ext(&ns, "reset rules chain ip t nope\n").unwrap_err();
+    assert!(
+        e.contains("reset.nft:1:") && e.contains("chain 'nope'"),
+        "{e}"
+    );
+    let e = linx_reset_ext(&ns, "reset set ip t m\n").unwrap_err();
+    assert!(e.contains("No such file or directory"), "{e}");
+    // Elements of interval sets are found by range, which linx does not evaluate for resets.
+    let e = linx_reset_ext(&ns, "reset element ip t iv { 127.0.0.1 }\n").unwrap_err();
+    assert!(e.contains("unsupported"), "{e}");
+
+    // Without extensions: nft 1.0.6's own refusal, word for word.
+    for cmd in [
+        "reset rules",
+        "reset rules table ip t",
+        "reset rule ip t in handle 3",
+        "reset element ip t s { 127.0.0.1 }",
+        "reset set ip t s",
+        "reset map ip t m",
+    ] {
+        let o = ns.command("nft").args(["-c", cmd]).output().unwrap();
+        assert!(!o.status.success(), "{cmd}");
+        let theirs = String::from_utf8_lossy(&o.stderr);
+        let theirs = theirs
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("Error: ")
+            .to_string();
+        let ours = linx_reset(&ns, &format!("{cmd}\n")).unwrap_err();
+        assert!(
+            ours.contains(&theirs),
+            "{cmd}:\nnft:  {theirs}\nlinx: {ours}"
+        );
+    }
+    assert_eq!(
+        Nft::open(&target(&ns)).unwrap().generation().unwrap().id,
+        g,
+        "a reset commits nothing"
+    );
 }
 
 /// NFT-12/NFT-14/NFT-28: for the extension header, option, chunk, ipsec and osf corpus,

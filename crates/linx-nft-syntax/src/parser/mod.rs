@@ -1067,8 +1067,95 @@ impl<'a> Parser<'a> {
                     body: None,
                 })
             }
+            "rules" | "rule" | "element" | "set" | "map" if !self.opts.extensions => {
+                // nft 1.0.6 has no syntax for these: refused with its own message (`rules` is
+                // no keyword there, so bison calls it a string).
+                let what = if t.text == "rules" { "string" } else { t.text };
+                let d = Diagnostic::error(
+                    t.span,
+                    format!(
+                        "syntax error, unexpected {what}, expecting counter or counters or quotas or quota"
+                    ),
+                )
+                .with_note(
+                    format!(
+                        "'reset {}' needs nftables ≥ 1.0.8 (the pinned reference is 1.0.6); linx \
+                         accepts it with extensions",
+                        t.text
+                    ),
+                    None,
+                );
+                self.push(d);
+                Err(Abort)
+            }
+            "rules" => {
+                self.bump();
+                self.reset_rules_spec()
+            }
+            "rule" => {
+                self.bump();
+                let chain = self.qual_name("a chain name")?;
+                self.expect_word("handle")?;
+                let h = self.num("a rule handle")?;
+                Ok(CommandKind::Rule {
+                    chain,
+                    position: Some(RulePosition::Handle(h)),
+                    rule: None,
+                    rule_keyword: true,
+                })
+            }
+            "element" => {
+                self.bump();
+                let set = self.qual_name("a set name")?;
+                let elements = self.set_block_expr()?;
+                Ok(CommandKind::Element { set, elements })
+            }
+            "set" | "map" => {
+                self.bump();
+                Ok(CommandKind::Set {
+                    map: t.text == "map",
+                    set: ObjSel::Name(self.qual_name("a set name")?),
+                    body: None,
+                })
+            }
+            _ if self.opts.extensions => Err(self
+                .unexpected("counters, quotas, counter, quota, rules, rule, element, set or map")),
             _ => Err(self.unexpected("counters, quotas, counter or quota")),
         }
+    }
+
+    /// After `reset rules`: nothing, a family, `[table] [family] T` or `[chain] [family] T C`
+    /// (nftables 1.1's `ruleset_spec | list_cmd_spec_table | [CHAIN] chain_spec`).
+    fn reset_rules_spec(&mut self) -> PResult<CommandKind> {
+        let ends = |p: &Self, n: usize| {
+            matches!(
+                p.peek_at(n).kind,
+                TokenKind::Newline | TokenKind::Semicolon | TokenKind::Eof
+            )
+        };
+        let (family, table, chain) = if self.eat_word("table").is_some() {
+            (None, Some(self.table_name()?), None)
+        } else if self.eat_word("chain").is_some() {
+            let q = self.qual_name("a chain name")?;
+            (None, Some(q.table), Some(q.name))
+        } else if ends(self, 0) {
+            (None, None, None)
+        } else if self.family_word(0).is_some() && ends(self, 1) {
+            (self.opt_family(), None, None)
+        } else {
+            let t = self.table_name()?;
+            let c = if ends(self, 0) {
+                None
+            } else {
+                Some(self.ident("a chain name")?)
+            };
+            (None, Some(t), c)
+        };
+        Ok(CommandKind::ResetRules {
+            family,
+            table,
+            chain,
+        })
     }
 
     // ---------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ pub use model::{
     TableLifetime, named_priority,
 };
 pub use push::{PushOptions, ReconcileOptions, table_messages, validate_table};
-pub use reset::ResetScope;
+pub use reset::{ResetScope, RuleResetScope};
 pub use set::{Element, Set};
 pub use userdata::Userdata;
 

@@ -65,6 +65,18 @@ pub(crate) fn prefix_mask(len: u32, plen: u32) -> u128 {
 pub trait IfResolver {
     /// The index of interface `name`, if it exists.
     fn ifindex(&self, name: &str) -> Option<u32>;
+
+    /// Interface names by index, for printing what a `reset` returns (`iif "lo"`); none by
+    /// default (indexes then print as numbers).
+    ///
+    /// ```
+    /// use linx::nft::{IfResolver, StaticIfResolver};
+    /// let r = StaticIfResolver::new([("lo", 1)]);
+    /// assert_eq!(r.ifnames()[&1], "lo");
+    /// ```
+    fn ifnames(&self) -> std::collections::HashMap<u32, String> {
+        std::collections::HashMap::new()
+    }
 }
 
 /// A set as the evaluator knows it (declared, anonymous or from the kernel).

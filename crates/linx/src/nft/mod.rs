@@ -58,7 +58,8 @@ use crate::Result as LinxResult;
 use crate::error::Error;
 use crate::netfilter::codec::NftMessage;
 use crate::netfilter::obj::ObjectType;
-use crate::netfilter::{Batch, Family, Nft, ResetScope, Ruleset};
+use crate::netfilter::set::RawElement;
+use crate::netfilter::{Batch, Family, Nft, ResetScope, RuleResetScope, Ruleset};
 use crate::netlink::wire::{MsgBuilder, attrs};
 use crate::netlink::{NetlinkSocket, Protocol, Request};
 use crate::ns::NsTarget;
@@ -244,6 +245,21 @@ impl IfResolver for StaticIfResolver {
     fn ifindex(&self, name: &str) -> Option<u32> {
         self.map.get(name).copied()
     }
+
+    fn ifnames(&self) -> HashMap<u32, String> {
+        first_names(&self.map)
+    }
+}
+
+/// Names by index; of several names of one index (altnames) the alphabetically first.
+fn first_names(map: &HashMap<String, u32>) -> HashMap<u32, String> {
+    let mut m = HashMap::new();
+    let mut v: Vec<(&String, &u32)> = map.iter().collect();
+    v.sort();
+    for (n, i) in v {
+        m.entry(*i).or_insert_with(|| n.clone());
+    }
+    m
 }
 
 /// Interface indexes of a network namespace, read once with an `RTM_GETLINK` dump (NFT-17).
@@ -297,19 +313,17 @@ impl NetlinkIfResolver {
 impl NetlinkIfResolver {
     /// Interface names by index (for [`PrintOptions::ifnames`]).
     pub fn names(&self) -> HashMap<u32, String> {
-        let mut m = HashMap::new();
-        let mut v: Vec<(&String, &u32)> = self.map.iter().collect();
-        v.sort();
-        for (n, i) in v {
-            m.entry(*i).or_insert_with(|| n.clone());
-        }
-        m
+        first_names(&self.map)
     }
 }
 
 impl IfResolver for NetlinkIfResolver {
     fn ifindex(&self, name: &str) -> Option<u32> {
         self.map.get(name).copied()
+    }
+
+    fn ifnames(&self) -> HashMap<u32, String> {
+        self.names()
     }
 }
 
@@ -336,7 +350,17 @@ impl<'a> CompileEnv<'a> {
 }
 
 /// A `reset` command of a file (NFT-08): not a batch message but a request run on its own
-/// ([`Nft::reset_objects_of`], [`Nft::reset_object`]).
+/// ([`Nft::reset_objects_of`], [`Nft::reset_object`], [`Nft::reset_rules`], [`Nft::reset_rule`],
+/// [`Nft::reset_set`], [`Nft::reset_elements_raw`]) by [`apply_with_output`].
+///
+/// ```
+/// use linx::nft::{compile, load_str, CompileEnv, LoadOptions, ResetCmd, StaticIfResolver};
+/// use linx::netfilter::{Family, RuleResetScope};
+/// let opts = LoadOptions { extensions: true, ..Default::default() };
+/// let src = load_str("r.nft", "reset rules inet\n", &opts).unwrap();
+/// let prog = compile(&src, &CompileEnv::new(&StaticIfResolver::default())).unwrap();
+/// assert_eq!(prog.resets()[0].0, ResetCmd::Rules { scope: RuleResetScope::Family(Family::Inet) });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResetCmd {
     /// `reset counters|quotas [FAMILY | table FAMILY NAME]`.
@@ -357,6 +381,43 @@ pub enum ResetCmd {
         /// Object name.
         name: String,
     },
+    /// `reset rules [FAMILY | table F T | chain F T C]` (nftables ≥ 1.0.8;
+    /// [`Nft::reset_rules`]).
+    Rules {
+        /// Which rules.
+        scope: RuleResetScope,
+    },
+    /// `reset rule F T C handle N` (nftables ≥ 1.0.8; [`Nft::reset_rule`]).
+    Rule {
+        /// Family.
+        family: Family,
+        /// Table.
+        table: String,
+        /// Chain.
+        chain: String,
+        /// Rule handle.
+        handle: u64,
+    },
+    /// `reset set|map F T NAME` (nftables ≥ 1.0.8; [`Nft::reset_set`]).
+    Set {
+        /// Family.
+        family: Family,
+        /// Table.
+        table: String,
+        /// Set or map name.
+        name: String,
+    },
+    /// `reset element F T S { … }` (nftables ≥ 1.0.8; [`Nft::reset_elements_raw`]).
+    Elements {
+        /// Family.
+        family: Family,
+        /// Table.
+        table: String,
+        /// Set or map name.
+        set: String,
+        /// The elements' keys in kernel form.
+        keys: Vec<RawElement>,
+    },
 }
 
 /// A compiled file: the messages of one batch, each with the source it came from, or the
@@ -366,6 +427,8 @@ pub struct Program {
     messages: Vec<NftMessage>,
     spans: Vec<Span>,
     resets: Vec<(ResetCmd, Span)>,
+    /// Interface names of the target namespace, for printing what resets return.
+    ifnames: HashMap<u32, String>,
     /// The sources, for diagnostics.
     pub sources: SourceMap,
     /// Warnings of loading and compiling.
@@ -500,10 +563,16 @@ pub fn compile(src: &Source, env: &CompileEnv<'_>) -> Result<Program, CompileErr
             let mut warnings = src.warnings.clone();
             warnings.extend(c.warnings);
             let (messages, spans) = c.msgs.into_iter().map(|m| (m.msg, m.span)).unzip();
+            let ifnames = if c.resets.is_empty() {
+                HashMap::new()
+            } else {
+                env.ifr.ifnames()
+            };
             Ok(Program {
                 messages,
                 spans,
                 resets: c.resets,
+                ifnames,
                 sources: src.sources.clone(),
                 warnings,
             })
@@ -616,9 +685,13 @@ pub fn apply_with(p: &Program, nft: &mut Nft) -> Result<(), ApplyError> {
     apply_with_output(p, nft).map(|_| ())
 }
 
-/// [`apply_with`], returning what `nft -f` prints: for a file of `reset` commands, the
-/// objects as they were before each reset, in nft syntax (`table ip t {\n\tcounter c {\n\t\t
-/// packets 3 bytes 252\n\t}\n}\n`); empty for a batch.
+/// [`apply_with`], returning what `nft -f` prints: for a file of `reset` commands, what each
+/// reset read before zeroing it, in nft syntax — named counters and quotas as `nft reset
+/// counters` prints them (`table ip t {\n\tcounter c {\n\t\tpackets 3 bytes 252\n\t}\n}\n`);
+/// for `reset rules|rule|set|map|element` (nftables ≥ 1.0.8, loaded with extensions) the
+/// listing newer nft prints: `list ruleset [F]`/`list table`/`list chain` with the rules'
+/// counters and quotas as they were (a single rule in its table with only its chain), `list
+/// set` with the elements as they were, `get element` for elements. Empty for a batch.
 ///
 /// ```no_run
 /// use linx::nft::{apply_with_output, compile, load_str, CompileEnv, StaticIfResolver};
@@ -635,28 +708,13 @@ pub fn apply_with(p: &Program, nft: &mut Nft) -> Result<(), ApplyError> {
 /// As [`apply`]; a failing reset is located at its command (later ones do not run).
 pub fn apply_with_output(p: &Program, nft: &mut Nft) -> Result<String, ApplyError> {
     let mut out = String::new();
+    let opts = PrintOptions {
+        ifnames: p.ifnames.clone(),
+        ..PrintOptions::default()
+    };
     for (cmd, span) in &p.resets {
-        let done = match cmd {
-            ResetCmd::Objects { kind, scope } => nft.reset_objects_of(*kind, scope),
-            ResetCmd::Object {
-                family,
-                table,
-                kind,
-                name,
-            } => nft.reset_object(*family, table, *kind, name).and_then(|o| {
-                let mut t = crate::netfilter::Table::new(
-                    *family,
-                    table,
-                    crate::netfilter::TableLifetime::Persistent,
-                )?;
-                t.objects.push(o);
-                let mut rs = Ruleset::new();
-                rs.tables.push(t);
-                Ok(rs)
-            }),
-        };
-        match done {
-            Ok(rs) => out.push_str(&print_objects(&rs).text),
+        match run_reset(cmd, nft, &opts) {
+            Ok(text) => out.push_str(&text),
             Err(e) => return Err(located_error(p, Some(*span), e)),
         }
     }
@@ -664,6 +722,120 @@ pub fn apply_with_output(p: &Program, nft: &mut Nft) -> Result<String, ApplyErro
         return Ok(out);
     }
     nft.send(&p.batch()).map_err(|e| map_kernel_error(p, e))?;
+    Ok(out)
+}
+
+/// Runs one reset and prints what it returned as nft does: named objects as `nft list
+/// counters` lists them; rules in the listing of their scope (`list ruleset [F]`, `list table`,
+/// `list chain`; one rule in its table's listing with only its chain) with the tables' sets
+/// and objects as they are now and the rules as they were; a set as `list set`; elements as
+/// `get element` shows them.
+fn run_reset(cmd: &ResetCmd, nft: &mut Nft, opts: &PrintOptions) -> LinxResult<String> {
+    use crate::netfilter::{Table, TableLifetime};
+    match cmd {
+        ResetCmd::Objects { kind, scope } => {
+            Ok(print_objects(&nft.reset_objects_of(*kind, scope)?).text)
+        }
+        ResetCmd::Object {
+            family,
+            table,
+            kind,
+            name,
+        } => {
+            let o = nft.reset_object(*family, table, *kind, name)?;
+            let mut t = Table::new(*family, table, TableLifetime::Persistent)?;
+            t.objects.push(o);
+            let mut rs = Ruleset::new();
+            rs.tables.push(t);
+            Ok(print_objects(&rs).text)
+        }
+        ResetCmd::Rules { scope } => {
+            let reset = nft.reset_rules(scope)?;
+            let listed = with_listing(nft, reset)?;
+            Ok(match scope {
+                RuleResetScope::Chain(f, t, c) => match listed.table(*f, t) {
+                    Some(tb) => match tb.chain(c) {
+                        Some(ch) => print_chain(tb, ch, opts).text,
+                        None => String::new(),
+                    },
+                    None => String::new(),
+                },
+                _ => print(&listed, opts).text,
+            })
+        }
+        ResetCmd::Rule {
+            family,
+            table,
+            chain,
+            handle,
+        } => {
+            let rule = nft.reset_rule(*family, table, chain, *handle)?;
+            let mut t = match nft.pull_table(*family, table) {
+                Ok(t) => t,
+                // Deleted since: the rule alone.
+                Err(_) => Table::new(*family, table, TableLifetime::Persistent)?,
+            };
+            let mut c = match t.chain(chain) {
+                Some(c) => c.clone(),
+                None => crate::netfilter::Chain::regular(chain)?,
+            };
+            c.rules = vec![rule];
+            t.chains = vec![c];
+            Ok(print_table(&t, opts).text)
+        }
+        ResetCmd::Set {
+            family,
+            table,
+            name,
+        } => {
+            let set = nft.reset_set(*family, table, name)?;
+            let t = Table::new(*family, table, TableLifetime::Persistent)?;
+            Ok(print_set_listing(&t, &set, opts).text)
+        }
+        ResetCmd::Elements {
+            family,
+            table,
+            set,
+            keys,
+        } => {
+            let mut set = nft.reset_elements_raw(*family, table, set, keys)?;
+            // nft prints found elements in a copy of the set that keeps neither the set's
+            // statements nor its comment (`set_clone`).
+            set.exprs.clear();
+            set.userdata.set_comment(None)?;
+            let t = Table::new(*family, table, TableLifetime::Persistent)?;
+            Ok(print_set_listing(&t, &set, opts).text)
+        }
+    }
+}
+
+/// The tables of `reset` (their chains holding the rules as they were) completed with what
+/// the kernel lists in them besides chains — table flags, sets with their elements (the
+/// anonymous ones the rules refer to included), objects and flowtables — as nft's listing of a
+/// reset shows them. A table gone meanwhile stays as `reset` has it.
+fn with_listing(nft: &mut Nft, reset: Ruleset) -> LinxResult<Ruleset> {
+    let mut out = Ruleset::new();
+    let now = match reset.tables.as_slice() {
+        [] => Ruleset::new(),
+        [one] => {
+            let mut rs = Ruleset::new();
+            if let Ok(t) = nft.pull_table(one.family, &one.name) {
+                rs.tables.push(t);
+            }
+            rs
+        }
+        _ => nft.pull()?,
+    };
+    for t in reset.tables {
+        match now.table(t.family, &t.name) {
+            Some(k) => {
+                let mut k = k.clone();
+                k.chains = t.chains;
+                out.tables.push(k);
+            }
+            None => out.tables.push(t),
+        }
+    }
     Ok(out)
 }
 

@@ -6,7 +6,6 @@
 use linx_nft_syntax::ast::{self, CommandKind, ExprKind, TopItem, Verb};
 use linx_nft_syntax::{Diagnostic, Diagnostics, Span};
 
-use crate::netfilter::ResetScope;
 use crate::netfilter::codec::{self, ElemOp, NftMessage, RulePlacement};
 use crate::netfilter::expr::Counter;
 use crate::netfilter::expr::{Limit, LimitKind, Quota, Synproxy};
@@ -18,6 +17,7 @@ use crate::netfilter::obj::{CtExpectation, CtHelper, Object, ObjectData, ObjectT
 use crate::netfilter::set::{DataType, Field, Set};
 use crate::netfilter::set::{RawElement, SetData, SetFlags, SetKey};
 use crate::netfilter::userdata::Userdata;
+use crate::netfilter::{ResetScope, RuleResetScope};
 use crate::netlink::wire::flags;
 
 use super::dtype::*;
@@ -480,9 +480,132 @@ impl Compiler<'_> {
                 ));
                 Ok(())
             }
+            (
+                Verb::Reset,
+                CommandKind::ResetRules {
+                    family,
+                    table,
+                    chain,
+                },
+            ) => {
+                let scope = match (table, chain) {
+                    (Some(t), c) => {
+                        let f = family_of(t.family);
+                        self.need_table(f, &t.name.name, t.name.span)?;
+                        match c {
+                            Some(c) => {
+                                self.need_chain(f, &t.name.name, c)?;
+                                RuleResetScope::Chain(f, t.name.name.clone(), c.name.clone())
+                            }
+                            None => RuleResetScope::Table(f, t.name.name.clone()),
+                        }
+                    }
+                    (None, _) => match family {
+                        Some(f) => RuleResetScope::Family(family_of(Some(*f))),
+                        None => RuleResetScope::All,
+                    },
+                };
+                self.resets.push((super::ResetCmd::Rules { scope }, span));
+                Ok(())
+            }
+            (
+                Verb::Reset,
+                CommandKind::Rule {
+                    chain,
+                    position: Some(ast::RulePosition::Handle(h)),
+                    rule: None,
+                    ..
+                },
+            ) => {
+                let family = family_of(chain.table.family);
+                let table = chain.table.name.name.clone();
+                self.need_table(family, &table, chain.table.name.span)?;
+                self.need_chain(family, &table, &chain.name)?;
+                self.resets.push((
+                    super::ResetCmd::Rule {
+                        family,
+                        table,
+                        chain: chain.name.name.clone(),
+                        handle: h.value(),
+                    },
+                    span,
+                ));
+                Ok(())
+            }
+            (
+                Verb::Reset,
+                CommandKind::Set {
+                    map,
+                    set: ast::ObjSel::Name(q),
+                    body: None,
+                },
+            ) => {
+                let family = family_of(q.table.family);
+                let table = q.table.name.name.clone();
+                self.need_table(family, &table, q.table.name.span)?;
+                let found = self
+                    .cache
+                    .find_set(family.number(), &table, &q.name.name)
+                    .map(|i| &self.cache.sets[i])
+                    .filter(|s| !s.is_anonymous() && s.is_map() == *map);
+                if found.is_none() {
+                    return err(
+                        q.name.span,
+                        format!(
+                            "No such file or directory ({} '{}' does not exist in table {family} {table})",
+                            if *map { "map" } else { "set" },
+                            q.name.name
+                        ),
+                    );
+                }
+                self.resets.push((
+                    super::ResetCmd::Set {
+                        family,
+                        table,
+                        name: q.name.name.clone(),
+                    },
+                    span,
+                ));
+                Ok(())
+            }
+            (Verb::Reset, CommandKind::Element { set, elements }) => {
+                let keys = self.element_keys(set, elements, span)?;
+                self.resets.push((
+                    super::ResetCmd::Elements {
+                        family: family_of(set.table.family),
+                        table: set.table.name.name.clone(),
+                        set: set.name.name.clone(),
+                        keys,
+                    },
+                    span,
+                ));
+                Ok(())
+            }
             (Verb::Reset, _) => unsupported(span, "this reset command"),
             _ => unsupported(span, format!("{} command", cmd.verb.as_str())),
         }
+    }
+
+    /// A chain the file refers to must exist (in the kernel or declared before).
+    fn need_chain(&self, family: Family, table: &str, chain: &ast::Ident) -> R<()> {
+        let chains: &[String] = self
+            .cache
+            .table(family.number(), table)
+            .map_or(&[], |t| t.chains.as_slice());
+        if chains.contains(&chain.name) {
+            return Ok(());
+        }
+        Err(Diagnostic::error(
+            chain.span,
+            format!(
+                "No such file or directory (chain '{}' does not exist in table {family} {table})",
+                chain.name
+            ),
+        )
+        .maybe_suggest(linx_nft_syntax::diag::did_you_mean(
+            &chain.name,
+            chains.iter().cloned(),
+        )))
     }
 
     fn need_table(&self, family: Family, table: &str, span: Span) -> R<()> {
@@ -1077,6 +1200,65 @@ impl Compiler<'_> {
             span,
         );
         Ok(())
+    }
+
+    /// The keys of `reset element … { … }` in kernel form: evaluated against the set's type
+    /// as nft's `get element` does, without data or statements (the kernel finds elements by
+    /// key alone).
+    fn element_keys(
+        &mut self,
+        set: &ast::QualName,
+        elements: &ast::Expr,
+        span: Span,
+    ) -> R<Vec<crate::netfilter::set::RawElement>> {
+        let family = family_of(set.table.family);
+        let table = set.table.name.name.clone();
+        self.need_table(family, &table, set.table.name.span)?;
+        let f = family.number();
+        let Some(idx) = self.cache.find_set(f, &table, &set.name.name) else {
+            return err(
+                set.name.span,
+                format!(
+                    "Could not process rule: Set '{}' does not exist",
+                    set.name.name
+                ),
+            );
+        };
+        let sflags = self.cache.sets[idx].flags;
+        if sflags & SET_INTERVAL != 0 && sflags & SET_CONCAT == 0 {
+            return unsupported(span, "resetting elements of interval sets");
+        }
+        let mut x = from_ast(elements)?;
+        let key = self.cache.sets[idx].key.clone();
+        {
+            let mut ev = Ev::new(
+                &mut self.cache,
+                self.env.ifr,
+                f,
+                table.clone(),
+                &mut self.next_set_id,
+            );
+            ev.set_ctx_for(idx);
+            if let Some(k) = &key {
+                ev.set_ectx(Some(k.dt), k.dt.bo, k.len);
+            }
+            ev.expr(&mut x)?;
+        }
+        let s = &self.cache.sets[idx];
+        let K::Set { items, .. } = &x.k else {
+            return err(span, "elements are not a set expression");
+        };
+        let mut keys = Vec::with_capacity(items.len());
+        for i in items {
+            let raw = lower::raw_element(i, s.flags, s.is_objmap(), &self.cache)?;
+            keys.push(crate::netfilter::set::RawElement {
+                key: raw.key,
+                key_end: raw.key_end,
+                flags: raw.flags,
+                ..Default::default()
+            });
+        }
+        Ok(keys)
     }
 
     // ------------------------------------------------------------------------------------------
