@@ -10,7 +10,7 @@
 
 mod nft_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use linx::netfilter::expr::Expr;
 use linx::netfilter::{Element, Family, Nft, RuleResetScope};
@@ -299,9 +299,10 @@ fn nft_02_beyond_linx_corpus_matches_nft_or_is_refused() {
         "b17_exthdr_options.nft",
         "b18_ipsec_osf.nft",
         "b19_meters.nft",
+        "b20_listing_forms.nft",
     ];
     let files = corpus("beyond");
-    assert_eq!(files.len(), 16, "{files:?}");
+    assert_eq!(files.len(), 17, "{files:?}");
     let failures = ratchet_run(&files, RATCHET);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -953,15 +954,33 @@ fn nft_08_reset_rules_sets_and_elements() {
     );
 }
 
-/// NFT-12/NFT-14/NFT-28: for the extension header, option, chunk, ipsec and osf corpus,
-/// applied by nft and pulled by linx, linx's printout is `nft list ruleset` line for line —
-/// except where nft's own text would not load again, which linx prints in a form that does.
+/// `expires 59m59s984ms` ticks between two listings: the value is masked.
+fn mask_expires(line: &str) -> String {
+    let mut out = String::new();
+    let mut words = line.split(' ').peekable();
+    while let Some(w) = words.next() {
+        out.push_str(w);
+        if w.trim_start() == "expires" && words.peek().is_some() {
+            words.next();
+            out.push_str(" T");
+        }
+        out.push(' ');
+    }
+    out
+}
+
+/// NFT-28: a pulled ruleset printed by linx is `nft list ruleset` line for line, for the
+/// fixture, theme and beyond-Linx corpora (b20 gathers the forms nft lists in a canonical
+/// way of its own: default limit bursts and byte units, default log levels and reject types,
+/// bit fields under masks, IPv6 header writes, set property order, object comments, element
+/// order, `addr . port` NAT maps) — except where nft's own line would load back into a
+/// different state, which linx prints in a form that does not.
 #[test]
-fn nft_12_printed_exthdr_rules_match_nft_list_ruleset() {
+fn nft_28_printed_corpus_matches_nft_list_ruleset() {
     if !require_root() || !require_tool("nft") {
         return;
     }
-    // (nft's line, linx's line)
+    // (nft's line, linx's line): nft's would not load back the same.
     const DIVERGE: &[(&str, &str)] = &[
         // `tcp option @2,4,4 1`: nft names the load by the option's kind template.
         ("tcp option maxseg kind & 15 == 1", "tcp option @2,4,4 1"),
@@ -971,21 +990,29 @@ fn nft_12_printed_exthdr_rules_match_nft_list_ruleset() {
             "ip protocol tcp tcp option sack-perm exists",
         ),
     ];
+    // nft drops an explicit protocol match it takes for the dependency it would generate
+    // itself, but it generates `meta l4proto` / `meta protocol`: its line loads back with a
+    // different match. linx keeps the match (the rest of the line is nft's).
+    const KEPT_MATCHES: &[&str] = &["ip protocol tcp ", "ip6 nexthdr tcp ", "ether type ip6 "];
     let mut failures = Vec::new();
-    for name in [
-        "b02_mss_clamp.nft",
-        "b17_exthdr_options.nft",
-        "b18_ipsec_osf.nft",
-    ] {
-        let f = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/fixtures/nft/beyond")
-            .join(name);
+    let mut compared = 0;
+    for f in corpus("")
+        .into_iter()
+        .chain(corpus("themes"))
+        .chain(corpus("beyond"))
+    {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let a = NetNs::new().unwrap();
         a.run("nft", &["-f", f.to_str().unwrap()]);
         let o = a.command("nft").args(["list", "ruleset"]).output().unwrap();
         assert!(o.status.success(), "{name}: nft list ruleset failed");
         let listed = String::from_utf8(o.stdout).unwrap();
-        let printed = nft::print(&pull(&a), &nft::PrintOptions::default());
+        let names = NetlinkIfResolver::new(&target(&a)).unwrap().names();
+        let opts = nft::PrintOptions {
+            ifnames: names,
+            ..Default::default()
+        };
+        let printed = nft::print(&pull(&a), &opts);
         if !printed.lossy.is_empty() {
             failures.push(format!("{name}: lossy {:?}", printed.lossy));
         }
@@ -1001,11 +1028,16 @@ fn nft_12_printed_exthdr_rules_match_nft_list_ruleset() {
             continue;
         }
         for (x, y) in l.iter().zip(&p) {
-            if x != y && !DIVERGE.contains(&(x.trim(), y.trim())) {
+            compared += 1;
+            let (x, y) = (mask_expires(x), mask_expires(y));
+            let (xt, yt) = (x.trim(), y.trim());
+            let kept = KEPT_MATCHES.iter().any(|m| yt.strip_prefix(m) == Some(xt));
+            if x != y && !kept && !DIVERGE.contains(&(xt, yt)) {
                 failures.push(format!("{name}:\n  nft:  {x}\n  linx: {y}"));
             }
         }
     }
+    assert!(compared > 500, "{compared} lines compared");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -1081,13 +1081,27 @@ impl Set {
         };
         if !self.is_interval() || concat_interval {
             // Hash sets have no order (the kernel dumps them in bucket order): sort by key so
-            // pulls are deterministic (catch-all last). Concatenated interval (pipapo) sets dump
-            // in insertion order, which `nft list` shows and a printed ruleset must keep.
+            // pulls are deterministic (catch-all last), in the order `nft list` shows them: the
+            // key as one number, in network order for a single network-order field (ports,
+            // addresses), in host order otherwise (concatenations, strings, marks).
+            // Concatenated interval (pipapo) sets dump in insertion order, which `nft list`
+            // shows and a printed ruleset must keep.
             let mut raw: Vec<&RawElement> = raw.iter().collect();
             if !concat_interval {
+                let reverse = cfg!(target_endian = "little")
+                    && !(korders.len() == 1 && korders[0] == ByteOrder::Big);
+                let host_order = |k: &Option<Vec<u8>>| -> Option<Vec<u8>> {
+                    k.as_ref().map(|k| {
+                        let mut k = k.clone();
+                        if reverse {
+                            k.reverse();
+                        }
+                        k
+                    })
+                };
                 raw.sort_by(|a, b| {
-                    let ka = (a.key.is_none(), &a.key, &a.key_end);
-                    let kb = (b.key.is_none(), &b.key, &b.key_end);
+                    let ka = (a.key.is_none(), host_order(&a.key), host_order(&a.key_end));
+                    let kb = (b.key.is_none(), host_order(&b.key), host_order(&b.key_end));
                     ka.cmp(&kb)
                 });
             }

@@ -926,9 +926,20 @@ impl Writer {
                 if !flags.is_empty() {
                     m.insert("flags".into(), one_or_many(flags));
                 }
+                if m.is_empty() {
+                    return Ok(json!({ "log": null }));
+                }
                 json!({ "log": m })
             }
-            StmtKind::Reject(None) => json!({"reject": null}),
+            // A listing names the family's default, as nft's JSON does.
+            StmtKind::Reject(None) => {
+                let ty = match self.family {
+                    Family::Ip => "icmp",
+                    Family::Ip6 => "icmpv6",
+                    _ => "icmpx",
+                };
+                json!({"reject": {"type": ty, "expr": "port-unreachable"}})
+            }
             StmtKind::Reject(Some(w)) => match w {
                 RejectWith::TcpReset => json!({"reject": {"type": "tcp reset"}}),
                 RejectWith::Icmp(e) => json!({"reject": {"type": "icmp", "expr": self.expr(e)?}}),

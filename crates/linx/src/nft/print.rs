@@ -33,6 +33,9 @@ pub struct PrintOptions {
     pub ifnames: HashMap<u32, String>,
     /// Verify every decompiled rule by compiling it again (on by default).
     pub verify: bool,
+    /// Print when set elements with a timeout expire (`expires 59m58s`, as nft lists them;
+    /// on by default). The value ticks, so two listings of one ruleset differ there.
+    pub expires: bool,
 }
 
 impl Default for PrintOptions {
@@ -41,6 +44,7 @@ impl Default for PrintOptions {
             handles: false,
             ifnames: HashMap::new(),
             verify: true,
+            expires: true,
         }
     }
 }
@@ -654,16 +658,22 @@ fn elements_text(set: &Set, opts: &PrintOptions) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(" . ")
         };
-        if let Some(t) = e.timeout
-            && Some(t) != set.timeout
-        {
-            let _ = write!(s, " timeout {}", fmt_time(t));
-        }
+        // As nft: statements, timeout (unless the set's), expiry, comment.
         for x in &e.exprs {
             if let Some(st) = fmt_stateful(x) {
                 s.push(' ');
                 s.push_str(&st);
             }
+        }
+        if let Some(t) = e.timeout
+            && Some(t) != set.timeout
+        {
+            let _ = write!(s, " timeout {}", fmt_time(t));
+        }
+        if let Some(x) = e.expiration
+            && opts.expires
+        {
+            let _ = write!(s, " expires {}", fmt_time(x));
         }
         if let Some(c) = e.userdata.comment() {
             let _ = write!(s, " comment {}", quote(&c));
@@ -888,44 +898,46 @@ pub(crate) fn print_set(
             let _ = writeln!(b, "\t\ttype {key}{data}");
         }
     }
+    // In nft's order: policy, size, flags, statement templates, auto-merge, timeout,
+    // gc-interval, comment, elements.
     let f = set.flags.bits();
-    let mut fl = Vec::new();
-    if f & 0x2 != 0 {
-        fl.push("constant");
+    if f & 0x2 == 0 {
+        if set.policy == Some(SetPolicy::Memory) {
+            b.push_str("\t\tpolicy memory\n");
+        }
+        if let Some(sz) = set.size {
+            let _ = writeln!(b, "\t\tsize {sz}");
+        }
     }
-    if f & 0x4 != 0 {
-        fl.push("interval");
-    }
-    if f & 0x10 != 0 {
-        fl.push("timeout");
-    }
-    if f & 0x20 != 0 {
-        fl.push("dynamic");
-    }
-    if !fl.is_empty() {
+    // nft leaves the flags line out when `timeout` is the only flag and the set has a default
+    // timeout (which implies it); otherwise it lists all four in this order.
+    let timeout_implied = f & 0x10 != 0 && set.timeout.is_some_and(|t| t != 0);
+    if f & (0x2 | 0x4 | 0x20) != 0 || (f & 0x10 != 0 && !timeout_implied) {
+        let fl: Vec<&str> = [
+            (0x2, "constant"),
+            (0x20, "dynamic"),
+            (0x4, "interval"),
+            (0x10, "timeout"),
+        ]
+        .iter()
+        .filter(|(bit, _)| f & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
         let _ = writeln!(b, "\t\tflags {}", fl.join(","));
+    }
+    // The set's statement templates, stateless and on one line (`set_print_declaration`).
+    let templates: Vec<String> = set.exprs.iter().filter_map(fmt_stateless).collect();
+    if !templates.is_empty() {
+        let _ = writeln!(b, "\t\t{}", templates.join(" "));
+    }
+    if set.userdata.get_u32(2).unwrap_or(0) != 0 {
+        b.push_str("\t\tauto-merge\n");
     }
     if let Some(to) = set.timeout {
         let _ = writeln!(b, "\t\ttimeout {}", fmt_time(to));
     }
     if let Some(g) = set.gc_interval {
         let _ = writeln!(b, "\t\tgc-interval {}", fmt_time(u64::from(g)));
-    }
-    if f & 0x2 == 0 {
-        if let Some(sz) = set.size {
-            let _ = writeln!(b, "\t\tsize {sz}");
-        }
-        if set.policy == Some(SetPolicy::Memory) {
-            b.push_str("\t\tpolicy memory\n");
-        }
-    }
-    if set.userdata.get_u32(2).unwrap_or(0) != 0 {
-        b.push_str("\t\tauto-merge\n");
-    }
-    // The set's statement templates, stateless and on one line (`set_print_declaration`).
-    let templates: Vec<String> = set.exprs.iter().filter_map(fmt_stateless).collect();
-    if !templates.is_empty() {
-        let _ = writeln!(b, "\t\t{}", templates.join(" "));
     }
     if let Some(c) = set.userdata.get(7) {
         let c: Vec<u8> = c.iter().copied().take_while(|x| *x != 0).collect();
@@ -987,14 +999,7 @@ fn time_unit(u: u64) -> &'static str {
 fn fmt_stateful(x: &Expr) -> Option<String> {
     Some(match x {
         Expr::Counter(c) => format!("counter packets {} bytes {}", c.packets, c.bytes),
-        Expr::Limit(l) => fmt_limit(
-            l.rate,
-            l.unit,
-            l.burst,
-            l.kind == LimitKind::Bytes,
-            l.flags & 1 != 0,
-            "limit rate ",
-        ),
+        Expr::Limit(l) => fmt_limit_stmt(l, "limit rate "),
         Expr::Quota(q) => {
             let mut s = format!(
                 "quota {}{}",
@@ -1020,10 +1025,29 @@ fn fmt_stateful(x: &Expr) -> Option<String> {
     })
 }
 
+/// A limit as nft prints one in a rule, a set element, a declaration or a limit object
+/// (`limit_stmt_print`, `obj_print_data`): byte rates and bursts in the largest whole unit, the
+/// default packet burst of 5 left out. `prefix` is `limit rate ` or, in an object, `rate `.
+fn fmt_limit_stmt(l: &crate::netfilter::expr::Limit, prefix: &str) -> String {
+    let over = if l.flags & 1 != 0 { "over " } else { "" };
+    let per = time_unit(l.unit);
+    if l.kind == LimitKind::Bytes {
+        let mut s = format!("{prefix}{over}{}/{per}", bytes_unit(l.rate));
+        if l.burst != 0 {
+            let _ = write!(s, " burst {}", bytes_unit(u64::from(l.burst)));
+        }
+        s
+    } else {
+        let mut s = format!("{prefix}{over}{}/{per}", l.rate);
+        if l.burst != 0 && l.burst != 5 {
+            let _ = write!(s, " burst {} packets", l.burst);
+        }
+        s
+    }
+}
+
 /// A stateful statement printed stateless, as nft prints a meter's and a set declaration's
-/// (`NFT_CTX_OUTPUT_STATELESS` and `limit_stmt_print`): a bare `counter` and `last`, a quota
-/// without `used`, a limit with its byte rate in units and without the default packet burst
-/// of 5.
+/// (`NFT_CTX_OUTPUT_STATELESS`): a bare `counter` and `last`, a quota without `used`.
 fn fmt_stateless(x: &Expr) -> Option<String> {
     match x {
         Expr::Counter(_) => Some("counter".to_string()),
@@ -1032,38 +1056,8 @@ fn fmt_stateless(x: &Expr) -> Option<String> {
             consumed: 0,
             ..*q
         })),
-        Expr::Limit(l) => {
-            let over = if l.flags & 1 != 0 { "over " } else { "" };
-            let per = time_unit(l.unit);
-            Some(if l.kind == LimitKind::Bytes {
-                let mut s = format!("limit rate {over}{}/{per}", bytes_unit(l.rate));
-                if l.burst != 0 {
-                    let _ = write!(s, " burst {}", bytes_unit(u64::from(l.burst)));
-                }
-                s
-            } else {
-                let mut s = format!("limit rate {over}{}/{per}", l.rate);
-                if l.burst != 0 && l.burst != 5 {
-                    let _ = write!(s, " burst {} packets", l.burst);
-                }
-                s
-            })
-        }
         other => fmt_stateful(other),
     }
-}
-
-fn fmt_limit(rate: u64, unit: u64, burst: u32, bytes: bool, over: bool, prefix: &str) -> String {
-    let mut s = format!("{prefix}{}", if over { "over " } else { "" });
-    if bytes {
-        let _ = write!(s, "{rate} bytes/{}", time_unit(unit));
-        if burst != 0 {
-            let _ = write!(s, " burst {burst} bytes");
-        }
-    } else {
-        let _ = write!(s, "{rate}/{} burst {burst} packets", time_unit(unit));
-    }
-    s
 }
 
 fn print_object(o: &crate::netfilter::obj::Object, _t: &Table, lossy: &mut Vec<String>) -> String {
@@ -1085,32 +1079,23 @@ fn print_object(o: &crate::netfilter::obj::Object, _t: &Table, lossy: &mut Vec<S
             }
             ("quota", vec![s])
         }
-        ObjectData::Limit(l) => (
-            "limit",
-            vec![fmt_limit(
-                l.rate,
-                l.unit,
-                l.burst,
-                l.kind == LimitKind::Bytes,
-                l.flags & 1 != 0,
-                "rate ",
-            )],
-        ),
+        ObjectData::Limit(l) => ("limit", vec![fmt_limit_stmt(l, "rate ")]),
         ObjectData::Secmark(s) => ("secmark", vec![quote(s)]),
         ObjectData::Synproxy(sp) => {
             let fl = sp.flags.unwrap_or(0);
-            let mut s = format!(
-                "mss {}; wscale {};",
-                sp.mss.unwrap_or(0),
-                sp.wscale.unwrap_or(0)
-            );
-            if fl & 4 != 0 {
-                s.push_str(" timestamp");
+            let mut v = vec![
+                format!("mss {}", sp.mss.unwrap_or(0)),
+                format!("wscale {}", sp.wscale.unwrap_or(0)),
+            ];
+            let opts: Vec<&str> = [(4, "timestamp"), (8, "sack-perm")]
+                .iter()
+                .filter(|(bit, _)| fl & bit != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            if !opts.is_empty() {
+                v.push(opts.join(" "));
             }
-            if fl & 8 != 0 {
-                s.push_str(" sack-perm");
-            }
-            ("synproxy", vec![s])
+            ("synproxy", v)
         }
         ObjectData::CtHelper(h) => {
             let mut v = vec![format!(
@@ -1169,11 +1154,12 @@ fn print_object(o: &crate::netfilter::obj::Object, _t: &Table, lossy: &mut Vec<S
         }
     };
     let _ = writeln!(b, "\t{kw} {} {{", o.name);
-    for l in body {
-        let _ = writeln!(b, "\t\t{l}");
-    }
+    // nft lists an object's comment first.
     if let Some(c) = o.userdata.comment() {
         let _ = writeln!(b, "\t\tcomment {}", quote(&c));
+    }
+    for l in body {
+        let _ = writeln!(b, "\t\t{l}");
     }
     b.push_str("\t}\n");
     b
@@ -1686,11 +1672,13 @@ impl<'a> Dec<'a> {
                         shift,
                     };
                 }
+                // A bit field under its mask (`ip dscp`, `ip6 flowlabel`, `tcp doff`): values
+                // compared with it are shifted into place (`ip dscp cs1` is `& 0xfc == 0x20`),
+                // which `shift` undoes when they are printed.
                 if let X::Payload { base, off, len } = **x
                     && self.name_payload(base, off, len).is_none()
                     && xor.iter().all(|b| *b == 0)
                     && let Some(n) = self.name_bits(base, off, len, mask)
-                    && n.shift == 0
                 {
                     return n;
                 }
@@ -1835,6 +1823,41 @@ impl<'a> Dec<'a> {
             return quote(&String::from_utf8_lossy(&b));
         }
         fmt_typed(n.ty, v, (data.len() * 8) as u32)
+    }
+
+    /// [`fmt_setref`](Self::fmt_setref) for a key that is a bit field shifted into place
+    /// (`ip dscp { cs1, af41 }` stores `cs1 << 2`): anonymous elements are shifted back.
+    fn fmt_setref_shifted(&mut self, name: &str, map: bool, shift: u32) -> String {
+        if shift == 0 || !is_anon(name) {
+            return self.fmt_setref(name, map);
+        }
+        let Some(mut set) = self.table.sets.iter().find(|s| s.name == name).cloned() else {
+            return self.fmt_setref(name, map);
+        };
+        let down = |v: &mut Value| match v {
+            Value::Int(i) => *i >>= shift,
+            Value::Bytes(b) => {
+                let x = import(b, Bo::Big) >> shift;
+                let n = b.len();
+                for (i, byte) in b.iter_mut().enumerate() {
+                    *byte = (x >> (8 * (n - 1 - i))) as u8;
+                }
+            }
+            _ => {}
+        };
+        for e in &mut set.elements {
+            for p in &mut e.key {
+                match p {
+                    Part::Value(v) => down(v),
+                    Part::Range(a, b) => {
+                        down(a);
+                        down(b);
+                    }
+                    Part::Prefix(_) => {}
+                }
+            }
+        }
+        fmt_elements(&set, self.opts)
     }
 
     fn fmt_setref(&mut self, name: &str, map: bool) -> String {
@@ -2087,11 +2110,24 @@ impl<'a> Dec<'a> {
             (n.text.clone(), v)
         };
         let proto_dep = op == CmpOp::Eq && self.is_proto_key(&x);
-        let text = if op == CmpOp::Eq && Dt::of(n.ty).is_bitmask() && !value.contains('/') {
-            format!("{ntext} == {value}")
-        } else {
-            format!("{ntext} {opt}{value}")
+        // nft writes `==` after a bitwise selector it could not name (`ct mark & 0xff == 0x2`).
+        let binop = match &x {
+            X::Mask {
+                x: inner,
+                mask,
+                xor,
+            } => {
+                let ni = self.name(inner);
+                ntext == self.fmt_bitwise(&ni, mask, xor)
+            }
+            _ => false,
         };
+        let text =
+            if op == CmpOp::Eq && (binop || Dt::of(n.ty).is_bitmask()) && !value.contains('/') {
+                format!("{ntext} == {value}")
+            } else {
+                format!("{ntext} {opt}{value}")
+            };
         self.items.push(Item {
             text,
             dep: proto_dep.then_some(Dep::Proto),
@@ -2314,7 +2350,7 @@ impl<'a> Dec<'a> {
                 };
                 let key = self.reg_len(l.sreg, klen);
                 let kn = self.name(&key);
-                let sref = self.fmt_setref(&l.set, is_map);
+                let sref = self.fmt_setref_shifted(&l.set, is_map, kn.shift);
                 match l.dreg {
                     None => {
                         let neg = if l.inverted { "!= " } else { "" };
@@ -2372,7 +2408,8 @@ impl<'a> Dec<'a> {
                 if let Some(q) = l.qthreshold {
                     let _ = write!(s, " queue-threshold {q}");
                 }
-                if let Some(lv) = l.level {
+                // nft leaves out the default level (warn), which the kernel always reports.
+                if let Some(lv) = l.level.filter(|lv| *lv != 4) {
                     let n = [
                         "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", "audit",
                     ];
@@ -2411,10 +2448,13 @@ impl<'a> Dec<'a> {
             }
             Expr::Reject(r) => {
                 let code = r.code.unwrap_or(0);
+                // As nft lists it: a bare `reject` for the family's default (port unreachable
+                // as icmpx in inet/bridge/netdev, as icmp in ip, as icmpv6 in ip6).
                 let s = match r.kind {
                     RejectKind::TcpRst => "reject with tcp reset".to_string(),
+                    RejectKind::IcmpxUnreach if code == 1 => "reject".to_string(),
                     RejectKind::IcmpxUnreach => format!(
-                        "reject with icmpx type {}",
+                        "reject with icmpx {}",
                         fmt_typed(TYPE_ICMPX_CODE, u128::from(code), 8)
                     ),
                     RejectKind::IcmpUnreach => {
@@ -2423,16 +2463,16 @@ impl<'a> Dec<'a> {
                             Family::Ip => false,
                             _ => self.nl == Some(P::Ip6),
                         };
-                        if v6 {
-                            format!(
-                                "reject with icmpv6 type {}",
+                        match (v6, self.family, code) {
+                            (false, Family::Ip, 3) | (true, Family::Ip6, 4) => "reject".to_string(),
+                            (true, ..) => format!(
+                                "reject with icmpv6 {}",
                                 fmt_typed(TYPE_ICMPV6_CODE, u128::from(code), 8)
-                            )
-                        } else {
-                            format!(
-                                "reject with icmp type {}",
+                            ),
+                            (false, ..) => format!(
+                                "reject with icmp {}",
                                 fmt_typed(TYPE_ICMP_CODE, u128::from(code), 8)
-                            )
+                            ),
                         }
                     }
                 };
@@ -2625,7 +2665,13 @@ impl<'a> Dec<'a> {
                 }
                 let flags = n.flags.unwrap_or(0);
                 if concat_map {
-                    let _ = write!(s, " addr . port to {addr}");
+                    // An `addr . port` map: nft lists it as `dnat ip to KEY map @m` (the map's
+                    // data type gives both; the family named in every table family), which
+                    // loads back the same.
+                    if fam.is_empty() {
+                        s.push_str(if n.family == 10 { " ip6" } else { " ip" });
+                    }
+                    let _ = write!(s, " to {addr}");
                 } else if flags & 0x40 != 0 {
                     let _ = write!(s, " prefix to {addr}");
                 } else if !addr.is_empty() || !port.is_empty() {
@@ -3116,6 +3162,14 @@ fn normalize(exprs: &[Expr]) -> Vec<Expr> {
                 Expr::Hash(h) if h.offset == Some(0) => h.offset = None,
                 Expr::Socket(s) if s.level == Some(0) => s.level = None,
                 Expr::Queue(q) if q.flags == Some(0) => q.flags = None,
+                Expr::Log(l) if l.level == Some(4) => l.level = None,
+                // No checksum to fix (IPv6 has none): nft sends neither attribute.
+                Expr::PayloadWrite(w) if w.csum_type == Some(0) => {
+                    w.csum_type = None;
+                    if w.csum_offset == Some(0) {
+                        w.csum_offset = None;
+                    }
+                }
                 Expr::Objref(o) => {
                     if let ObjrefTarget::Map { set, set_id, .. } = &mut o.target {
                         *set_id = None;
