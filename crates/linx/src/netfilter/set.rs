@@ -1090,20 +1090,21 @@ impl Set {
             if !concat_interval {
                 let reverse = cfg!(target_endian = "little")
                     && !(korders.len() == 1 && korders[0] == ByteOrder::Big);
-                let host_order = |k: &Option<Vec<u8>>| -> Option<Vec<u8>> {
-                    k.as_ref().map(|k| {
-                        let mut k = k.clone();
-                        if reverse {
-                            k.reverse();
-                        }
-                        k
-                    })
-                };
-                raw.sort_by(|a, b| {
-                    let ka = (a.key.is_none(), host_order(&a.key), host_order(&a.key_end));
-                    let kb = (b.key.is_none(), host_order(&b.key), host_order(&b.key_end));
-                    ka.cmp(&kb)
-                });
+                if reverse {
+                    let host_order = |k: &Option<Vec<u8>>| -> Option<Vec<u8>> {
+                        k.as_ref().map(|k| k.iter().rev().copied().collect())
+                    };
+                    // Each key reversed once, not once per comparison.
+                    raw.sort_by_cached_key(|r| {
+                        (r.key.is_none(), host_order(&r.key), host_order(&r.key_end))
+                    });
+                } else {
+                    raw.sort_by(|a, b| {
+                        let ka = (a.key.is_none(), &a.key, &a.key_end);
+                        let kb = (b.key.is_none(), &b.key, &b.key_end);
+                        ka.cmp(&kb)
+                    });
+                }
             }
             for r in raw {
                 if r.flags.unwrap_or(0) & elem_flags::CATCHALL != 0 {
