@@ -17,8 +17,8 @@ use linx::netfilter::{Element, Family, Nft, RuleResetScope};
 use linx::nft::{self, CompileEnv, LoadOptions, NetlinkIfResolver};
 use linx_testkit::{NetNs, require_root, require_tool};
 use nft_support::{
-    RoundTrip, corpus, differential, differential_failures, first_difference, linx_apply, masked,
-    nft_json, pull, show_round_trip, target,
+    RoundTrip, corpus, differential, differential_failures, first_difference, linx_apply,
+    listing_differences, masked, nft_json, pull, show_round_trip, target,
 };
 
 fn fixtures() -> Vec<PathBuf> {
@@ -954,46 +954,18 @@ fn nft_08_reset_rules_sets_and_elements() {
     );
 }
 
-/// `expires 59m59s984ms` ticks between two listings: the value is masked.
-fn mask_expires(line: &str) -> String {
-    let mut out = String::new();
-    let mut words = line.split(' ').peekable();
-    while let Some(w) = words.next() {
-        out.push_str(w);
-        if w.trim_start() == "expires" && words.peek().is_some() {
-            words.next();
-            out.push_str(" T");
-        }
-        out.push(' ');
-    }
-    out
-}
-
 /// NFT-28: a pulled ruleset printed by linx is `nft list ruleset` line for line, for the
 /// fixture, theme and beyond-Linx corpora (b20 gathers the forms nft lists in a canonical
 /// way of its own: default limit bursts and byte units, default log levels and reject types,
 /// bit fields under masks, IPv6 header writes, set property order, object comments, element
 /// order, `addr . port` NAT maps) — except where nft's own line would load back into a
-/// different state, which linx prints in a form that does not.
+/// different state, which linx prints in a form that does not (see
+/// [`nft_support::listing_differences`]).
 #[test]
 fn nft_28_printed_corpus_matches_nft_list_ruleset() {
     if !require_root() || !require_tool("nft") {
         return;
     }
-    // (nft's line, linx's line): nft's would not load back the same.
-    const DIVERGE: &[(&str, &str)] = &[
-        // `tcp option @2,4,4 1`: nft names the load by the option's kind template.
-        ("tcp option maxseg kind & 15 == 1", "tcp option @2,4,4 1"),
-        // nft drops `ip protocol tcp` as if it were the option's dependency (it is not one).
-        (
-            "tcp option sack-perm exists",
-            "ip protocol tcp tcp option sack-perm exists",
-        ),
-    ];
-    // nft drops an explicit protocol match it takes for the dependency it would generate
-    // itself, but it generates `meta l4proto` / `meta protocol`: its line loads back with a
-    // different match. linx keeps the match (the rest of the line is nft's).
-    const KEPT_MATCHES: &[&str] = &["ip protocol tcp ", "ip6 nexthdr tcp ", "ether type ip6 "];
     let mut failures = Vec::new();
     let mut compared = 0;
     for f in corpus("")
@@ -1004,38 +976,9 @@ fn nft_28_printed_corpus_matches_nft_list_ruleset() {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let a = NetNs::new().unwrap();
         a.run("nft", &["-f", f.to_str().unwrap()]);
-        let o = a.command("nft").args(["list", "ruleset"]).output().unwrap();
-        assert!(o.status.success(), "{name}: nft list ruleset failed");
-        let listed = String::from_utf8(o.stdout).unwrap();
-        let names = NetlinkIfResolver::new(&target(&a)).unwrap().names();
-        let opts = nft::PrintOptions {
-            ifnames: names,
-            ..Default::default()
-        };
-        let printed = nft::print(&pull(&a), &opts);
-        if !printed.lossy.is_empty() {
-            failures.push(format!("{name}: lossy {:?}", printed.lossy));
-        }
-        let (l, p): (Vec<&str>, Vec<&str>) =
-            (listed.lines().collect(), printed.text.lines().collect());
-        if l.len() != p.len() {
-            failures.push(format!(
-                "{name}: {} lines from nft, {} from linx\n{}",
-                l.len(),
-                p.len(),
-                printed.text
-            ));
-            continue;
-        }
-        for (x, y) in l.iter().zip(&p) {
-            compared += 1;
-            let (x, y) = (mask_expires(x), mask_expires(y));
-            let (xt, yt) = (x.trim(), y.trim());
-            let kept = KEPT_MATCHES.iter().any(|m| yt.strip_prefix(m) == Some(xt));
-            if x != y && !kept && !DIVERGE.contains(&(xt, yt)) {
-                failures.push(format!("{name}:\n  nft:  {x}\n  linx: {y}"));
-            }
-        }
+        let (lines, diffs) = listing_differences(&a);
+        compared += lines;
+        failures.extend(diffs.into_iter().map(|d| format!("{name}: {d}")));
     }
     assert!(compared > 500, "{compared} lines compared");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
