@@ -467,9 +467,12 @@ fn nft_tables_of(ns: &NetNs) -> Vec<String> {
 
 /// Runs the `reset` commands of `text` with linx in `ns` and returns what it prints.
 fn linx_reset(ns: &NetNs, text: &str) -> Result<String, String> {
+    linx_reset_with(ns, text, &LoadOptions::default())
+}
+
+fn linx_reset_with(ns: &NetNs, text: &str, opts: &LoadOptions) -> Result<String, String> {
     let t = target(ns);
-    let src =
-        nft::load_str("reset.nft", text, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let src = nft::load_str("reset.nft", text, opts).map_err(|e| e.to_string())?;
     let r = NetlinkIfResolver::new(&t).map_err(|e| e.to_string())?;
     let mut n = Nft::open(&t).map_err(|e| e.to_string())?;
     let kernel = n.pull().map_err(|e| e.to_string())?;
@@ -581,19 +584,11 @@ fn nft_08_reset_counters_and_quotas_match_nft() {
 
 /// `reset …` of a file loaded with extensions (the forms of nftables ≥ 1.0.8) in `ns`.
 fn linx_reset_ext(ns: &NetNs, text: &str) -> Result<String, String> {
-    let t = target(ns);
     let opts = LoadOptions {
         extensions: true,
         ..Default::default()
     };
-    let src = nft::load_str("reset.nft", text, &opts).map_err(|e| e.to_string())?;
-    let r = NetlinkIfResolver::new(&t).map_err(|e| e.to_string())?;
-    let mut n = Nft::open(&t).map_err(|e| e.to_string())?;
-    let kernel = n.pull().map_err(|e| e.to_string())?;
-    let p =
-        nft::compile(&src, &CompileEnv::new(&r).with_kernel(&kernel)).map_err(|e| e.to_string())?;
-    assert!(p.is_empty() && !p.resets().is_empty());
-    nft::apply_with_output(&p, &mut n).map_err(|e| e.to_string())
+    linx_reset_with(ns, text, &opts)
 }
 
 /// Zeroes every counter and quota in `v` (`nft -j` shapes: counters keep `packets 0 bytes

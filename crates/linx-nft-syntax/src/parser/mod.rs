@@ -917,15 +917,7 @@ impl<'a> Parser<'a> {
             }
             "rule" => {
                 self.bump();
-                let chain = self.qual_name("a chain name")?;
-                self.expect_word("handle")?;
-                let h = self.num("a rule handle")?;
-                Ok(CommandKind::Rule {
-                    chain,
-                    position: Some(RulePosition::Handle(h)),
-                    rule: None,
-                    rule_keyword: true,
-                })
+                self.rule_by_handle()
             }
             "set" | "map" => {
                 self.bump();
@@ -1030,6 +1022,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `[FAMILY] TABLE CHAIN handle N` after `rule` (delete, reset).
+    fn rule_by_handle(&mut self) -> PResult<CommandKind> {
+        let chain = self.qual_name("a chain name")?;
+        self.expect_word("handle")?;
+        let h = self.num("a rule handle")?;
+        Ok(CommandKind::Rule {
+            chain,
+            position: Some(RulePosition::Handle(h)),
+            rule: None,
+            rule_keyword: true,
+        })
+    }
+
     fn reset_cmd(&mut self) -> PResult<CommandKind> {
         let t = self.peek();
         match t.text {
@@ -1094,15 +1099,7 @@ impl<'a> Parser<'a> {
             }
             "rule" => {
                 self.bump();
-                let chain = self.qual_name("a chain name")?;
-                self.expect_word("handle")?;
-                let h = self.num("a rule handle")?;
-                Ok(CommandKind::Rule {
-                    chain,
-                    position: Some(RulePosition::Handle(h)),
-                    rule: None,
-                    rule_keyword: true,
-                })
+                self.rule_by_handle()
             }
             "element" => {
                 self.bump();

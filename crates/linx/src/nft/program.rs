@@ -1141,14 +1141,9 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn elements(
-        &mut self,
-        set: &ast::QualName,
-        elements: &ast::Expr,
-        op: ElemOp,
-        excl: bool,
-        span: Span,
-    ) -> R<()> {
+    /// The set `set` names (its table must exist) and `elements` evaluated against its type:
+    /// its cache index and the evaluated expression.
+    fn set_elements(&mut self, set: &ast::QualName, elements: &ast::Expr) -> R<(usize, E)> {
         let family = family_of(set.table.family);
         let table = set.table.name.name.clone();
         self.need_table(family, &table, set.table.name.span)?;
@@ -1164,20 +1159,30 @@ impl Compiler<'_> {
         };
         let mut x = from_ast(elements)?;
         let key = self.cache.sets[idx].key.clone();
-        {
-            let mut ev = Ev::new(
-                &mut self.cache,
-                self.env.ifr,
-                f,
-                table.clone(),
-                &mut self.next_set_id,
-            );
-            ev.set_ctx_for(idx);
-            if let Some(k) = &key {
-                ev.set_ectx(Some(k.dt), k.dt.bo, k.len);
-            }
-            ev.expr(&mut x)?;
+        let mut ev = Ev::new(
+            &mut self.cache,
+            self.env.ifr,
+            f,
+            table.clone(),
+            &mut self.next_set_id,
+        );
+        ev.set_ctx_for(idx);
+        if let Some(k) = &key {
+            ev.set_ectx(Some(k.dt), k.dt.bo, k.len);
         }
+        ev.expr(&mut x)?;
+        Ok((idx, x))
+    }
+
+    fn elements(
+        &mut self,
+        set: &ast::QualName,
+        elements: &ast::Expr,
+        op: ElemOp,
+        excl: bool,
+        span: Span,
+    ) -> R<()> {
+        let (idx, mut x) = self.set_elements(set, elements)?;
         let sflags = self.cache.sets[idx].flags;
         if sflags & SET_INTERVAL != 0 && sflags & SET_CONCAT == 0 {
             let cmd = if op == ElemOp::Add {
@@ -1211,38 +1216,10 @@ impl Compiler<'_> {
         elements: &ast::Expr,
         span: Span,
     ) -> R<Vec<crate::netfilter::set::RawElement>> {
-        let family = family_of(set.table.family);
-        let table = set.table.name.name.clone();
-        self.need_table(family, &table, set.table.name.span)?;
-        let f = family.number();
-        let Some(idx) = self.cache.find_set(f, &table, &set.name.name) else {
-            return err(
-                set.name.span,
-                format!(
-                    "Could not process rule: Set '{}' does not exist",
-                    set.name.name
-                ),
-            );
-        };
+        let (idx, x) = self.set_elements(set, elements)?;
         let sflags = self.cache.sets[idx].flags;
         if sflags & SET_INTERVAL != 0 && sflags & SET_CONCAT == 0 {
             return unsupported(span, "resetting elements of interval sets");
-        }
-        let mut x = from_ast(elements)?;
-        let key = self.cache.sets[idx].key.clone();
-        {
-            let mut ev = Ev::new(
-                &mut self.cache,
-                self.env.ifr,
-                f,
-                table.clone(),
-                &mut self.next_set_id,
-            );
-            ev.set_ctx_for(idx);
-            if let Some(k) = &key {
-                ev.set_ectx(Some(k.dt), k.dt.bo, k.len);
-            }
-            ev.expr(&mut x)?;
         }
         let s = &self.cache.sets[idx];
         let K::Set { items, .. } = &x.k else {
