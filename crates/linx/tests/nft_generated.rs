@@ -186,8 +186,95 @@ fn stmt() -> BoxedStrategy<String> {
         1 => any::<u32>().prop_map(|m| format!("meta mark set 0x{m:x}")),
         1 => any::<u32>().prop_map(|m| format!("ct mark set 0x{m:x}")),
         1 => (1u32..1000, prop::sample::select(vec!["", "over "])).prop_map(|(q, o)| format!("quota {o}{q} mbytes")),
+        1 => prop::sample::select(vec![
+            "counter name \"cnt\"",
+            "quota name \"q\"",
+            "log flags all",
+            "log group 2 prefix \"g\"",
+            "log flags tcp sequence,options",
+            "meta mark set numgen inc mod 4",
+            "meta mark set numgen random mod 8 offset 100",
+            "meta mark set tcp dport map { 22 : 0x1, 80 : 0x2 }",
+            "ct mark set meta mark",
+            "meta priority set 1:2",
+            "ct count over 10",
+        ]).prop_map(String::from),
     ]
     .boxed()
+}
+
+/// Matches and statements that need the table's families: concatenations, maps, dynamic sets.
+fn family_stmt(f: Fam) -> BoxedStrategy<String> {
+    let mut v: Vec<&'static str> =
+        vec!["tcp dport vmap { 22 : accept, 23 : drop, 8080 : jump sub }"];
+    if f.v4() {
+        v.extend([
+            "ip saddr . tcp dport @pairs",
+            "ip saddr . tcp dport { 10.0.0.1 . 22, 10.0.0.2 . 80 }",
+            "update @dyn4 { ip saddr limit rate 10/second }",
+            "add @dyn4 { ip saddr timeout 30s }",
+            "ip daddr vmap { 10.0.0.0/8 : accept, 192.168.0.0/16 : drop }",
+            "meta mark set jhash ip saddr mod 16 seed 0xdead",
+            "meta mark set ip saddr map @marks",
+            "ip saddr . ip daddr . ip protocol { 10.0.0.1 . 10.0.0.2 . tcp } counter",
+        ]);
+    }
+    if f.v6() {
+        v.extend([
+            "update @dyn6 { ip6 saddr counter }",
+            "ip6 daddr vmap { 2001:db8::/32 : accept, ::1 : drop }",
+            "meta mark set jhash ip6 saddr mod 4",
+        ]);
+    }
+    if f == Fam::Inet {
+        // Not `meta nfproto { ipv4, ipv6 }` with other matches: nft then takes the set's last
+        // element for the protocol context and lists rules it cannot load back.
+        v.extend(["meta nfproto ipv4", "meta nfproto ipv6 counter"]);
+    }
+    prop::sample::select(v).prop_map(String::from).boxed()
+}
+
+/// Rules of a NAT chain (`pre`: prerouting dnat/redirect; `post`: postrouting snat/masquerade).
+fn nat_rule(f: Fam, post: bool) -> BoxedStrategy<String> {
+    let fam = if f == Fam::Inet { "ip " } else { "" };
+    let fam6 = if f == Fam::Inet { "ip6 " } else { "" };
+    let mut v: Vec<String> = Vec::new();
+    if post {
+        v.extend([
+            "masquerade".to_string(),
+            "masquerade random,persistent".to_string(),
+            "meta l4proto tcp masquerade to :1024-65535".to_string(),
+            "oifname \"wan0\" masquerade".to_string(),
+        ]);
+        if f.v4() {
+            v.extend([
+                format!("ip saddr 10.0.0.0/8 snat {fam}to 192.0.2.1"),
+                format!("snat {fam}to 192.0.2.1-192.0.2.10"),
+                format!("meta l4proto udp snat {fam}to 192.0.2.1:5000-6000"),
+            ]);
+        }
+        if f.v6() {
+            v.push(format!("ip6 saddr fd00::/8 snat {fam6}to 2001:db8::1"));
+        }
+    } else {
+        v.extend([
+            "tcp dport 8080 redirect to :80".to_string(),
+            "meta l4proto tcp redirect".to_string(),
+        ]);
+        if f.v4() {
+            v.extend([
+                format!("tcp dport 80 dnat {fam}to 10.0.0.5:8080"),
+                format!("ip daddr 192.0.2.1 dnat {fam}to 10.0.0.5"),
+                format!("tcp dport {{ 80, 443 }} dnat {fam}to 10.0.0.5"),
+                format!("meta l4proto tcp dnat {fam}to ip daddr map @natmap"),
+                format!("dnat {fam}to tcp dport map {{ 80 : 10.0.0.1, 443 : 10.0.0.2 }}"),
+            ]);
+        }
+        if f.v6() {
+            v.push(format!("tcp dport 80 dnat {fam6}to [2001:db8::5]:8080"));
+        }
+    }
+    prop::sample::select(v).boxed()
 }
 
 fn verdict(f: Fam) -> BoxedStrategy<String> {
@@ -234,9 +321,17 @@ fn rule(f: Fam) -> BoxedStrategy<String> {
     (
         prop::collection::vec(m, 0..3),
         prop::collection::vec(stmt(), 0..3),
+        prop::option::weighted(0.3, family_stmt(f)),
         verdict(f),
     )
-        .prop_map(|(m, s, v)| {
+        .prop_map(|(m, mut s, fs, v)| {
+            s.extend(fs);
+            // A verdict map is terminal: nothing may follow it.
+            let v = if s.iter().any(|x| x.contains("vmap")) {
+                String::new()
+            } else {
+                v
+            };
             // A transport header match after an ICMP one reads ICMP fields (nft allows `th`
             // there): not a ruleset anyone writes, so one of them goes.
             let icmp = m.iter().any(|x| x.starts_with("icmp"));
@@ -271,9 +366,21 @@ fn ruleset() -> impl Strategy<Value = String> {
             prop::sample::select(vec!["accept", "drop"]),
             prop::collection::btree_set(1u16..=65535, 1..6),
             prop::collection::btree_set(v4_addr(), 1..4),
+            prop::collection::vec(nat_rule(f, false), 0..3),
+            prop::collection::vec(nat_rule(f, true), 0..3),
         )
-            .prop_map(|(f, rules, sub, prio, policy, ports, addrs)| {
+            .prop_map(|(f, rules, sub, prio, policy, ports, addrs, pre, post)| {
                 let mut t = format!("table {} g {{\n", f.name());
+                t.push_str("\tcounter cnt {\n\t}\n\tquota q {\n\t\tover 100 mbytes\n\t}\n");
+                if f.v4() {
+                    t.push_str("\tset pairs {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 10.0.0.1 . 22, 10.0.0.2 . 443 }\n\t}\n");
+                    t.push_str("\tset dyn4 {\n\t\ttype ipv4_addr\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t\tsize 1024\n\t}\n");
+                    t.push_str("\tmap marks {\n\t\ttype ipv4_addr : mark\n\t\tflags interval\n\t\telements = { 10.0.0.0/8 : 0x1, 192.168.1.1 : 0x2 }\n\t}\n");
+                    t.push_str("\tmap natmap {\n\t\ttype ipv4_addr : ipv4_addr . inet_service\n\t\telements = { 192.0.2.1 : 10.0.0.1 . 8080 }\n\t}\n");
+                }
+                if f.v6() {
+                    t.push_str("\tset dyn6 {\n\t\ttype ipv6_addr\n\t\tflags dynamic\n\t}\n");
+                }
                 let ports: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
                 t.push_str(&format!(
                     "\tset ports {{\n\t\ttype inet_service\n\t\telements = {{ {} }}\n\t}}\n",
@@ -310,7 +417,22 @@ fn ruleset() -> impl Strategy<Value = String> {
                 for r in rules {
                     t.push_str(&format!("\t\t{r}\n"));
                 }
-                t.push_str("\t}\n}\n");
+                t.push_str("\t}\n");
+                if !pre.is_empty() {
+                    t.push_str("\tchain pre {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
+                    for r in pre {
+                        t.push_str(&format!("\t\t{r}\n"));
+                    }
+                    t.push_str("\t}\n");
+                }
+                if !post.is_empty() {
+                    t.push_str("\tchain post {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+                    for r in post {
+                        t.push_str(&format!("\t\t{r}\n"));
+                    }
+                    t.push_str("\t}\n");
+                }
+                t.push_str("}\n");
                 t
             })
     })
@@ -330,7 +452,14 @@ fn check(text: &str, dir: &Path, n: usize) -> Result<bool, String> {
     let linx = linx_apply(&f, &b);
     match (nft.status.success(), linx) {
         (true, Ok(())) => {}
-        (false, Err(_)) => return Ok(false),
+        (false, Err(_)) => {
+            if std::env::var_os("LINX_NFT_GEN_DEBUG").is_some() {
+                let e = String::from_utf8_lossy(&nft.stderr);
+                eprintln!("REFUSED {}", e.lines().next().unwrap_or(""));
+                eprintln!("    {}", e.lines().nth(1).unwrap_or("").trim());
+            }
+            return Ok(false);
+        }
         (true, Err(e)) => return Err(format!("nft accepts, linx refuses: {e}")),
         (false, Ok(())) => {
             return Err(format!(

@@ -2465,6 +2465,14 @@ impl<'a> Dec<'a> {
                         };
                         match (v6, self.family, code) {
                             (false, Family::Ip, 3) | (true, Family::Ip6, 4) => "reject".to_string(),
+                            // No single network protocol in the context (`meta nfproto { ipv4,
+                            // ipv6 } reject`: nft rejects per the set's last element and lists
+                            // a bare `reject`, which it compiles the same way again).
+                            (_, Family::Inet | Family::Bridge | Family::Netdev, _)
+                                if self.nl.is_none() =>
+                            {
+                                "reject".to_string()
+                            }
                             (true, ..) => format!(
                                 "reject with icmpv6 {}",
                                 fmt_typed(TYPE_ICMPV6_CODE, u128::from(code), 8)
@@ -2662,6 +2670,15 @@ impl<'a> Dec<'a> {
                         let y = self.reg(r2);
                         let _ = write!(port, "-{}", self.value_of(&y, &pn));
                     }
+                }
+                // An IPv6 address before a port is bracketed, each end of a range alone
+                // (`dnat to [2001:db8::5]-[2001:db8::9]:8080`).
+                if at == TYPE_IP6ADDR && !port.is_empty() && !addr.contains(' ') {
+                    addr = addr
+                        .split('-')
+                        .map(|a| format!("[{a}]"))
+                        .collect::<Vec<_>>()
+                        .join("-");
                 }
                 let flags = n.flags.unwrap_or(0);
                 if concat_map {
