@@ -434,6 +434,11 @@ fn prio_name(family: Family, hook: crate::netfilter::Hook, prio: i32) -> String 
 // values
 
 /// Renders a value of data type `ty` (nft's `datatype_print`).
+/// The printer's type of raw payload values (`@th,0,32 0x10001`): nft's hexadecimal integer
+/// (`xinteger`), which has no kernel type id of its own; 63 is the last single-type id, unused
+/// by nft.
+const TYPE_XINTEGER: u32 = 63;
+
 fn fmt_typed(ty: u32, v: u128, len_bits: u32) -> String {
     let nbytes = len_bits.div_ceil(8) as usize;
     match ty {
@@ -451,6 +456,7 @@ fn fmt_typed(ty: u32, v: u128, len_bits: u32) -> String {
             quote(&String::from_utf8_lossy(&b))
         }
         TYPE_MARK => format!("0x{v:08x}"),
+        TYPE_XINTEGER => format!("0x{v:x}"),
         TYPE_CLASSID => match v {
             0xffff_ffff => "root".to_string(),
             0 => "none".to_string(),
@@ -1510,7 +1516,7 @@ impl<'a> Dec<'a> {
                 Some(n) => n,
                 None => plain(
                     Self::raw_payload(*base, *off, *len),
-                    TYPE_INTEGER,
+                    TYPE_XINTEGER,
                     Bo::Big,
                     *len,
                 ),
@@ -1827,13 +1833,20 @@ impl<'a> Dec<'a> {
 
     /// [`fmt_setref`](Self::fmt_setref) for a key that is a bit field shifted into place
     /// (`ip dscp { cs1, af41 }` stores `cs1 << 2`): anonymous elements are shifted back.
-    fn fmt_setref_shifted(&mut self, name: &str, map: bool, shift: u32) -> String {
-        if shift == 0 || !is_anon(name) {
+    /// A raw payload key (`@th,0,32 { 0x1, 0x2 }`) prints its anonymous elements in hex.
+    fn fmt_setref_shifted(&mut self, name: &str, map: bool, key: &Named) -> String {
+        let shift = key.shift;
+        let raw = key.ty == TYPE_XINTEGER;
+        if (shift == 0 && !raw) || !is_anon(name) {
             return self.fmt_setref(name, map);
         }
         let Some(mut set) = self.table.sets.iter().find(|s| s.name == name).cloned() else {
             return self.fmt_setref(name, map);
         };
+        if raw && set.key.fields.len() <= 1 {
+            set.key.fields.clear();
+            set.key.type_id = TYPE_XINTEGER;
+        }
         let down = |v: &mut Value| match v {
             Value::Int(i) => *i >>= shift,
             Value::Bytes(b) => {
@@ -2350,7 +2363,7 @@ impl<'a> Dec<'a> {
                 };
                 let key = self.reg_len(l.sreg, klen);
                 let kn = self.name(&key);
-                let sref = self.fmt_setref_shifted(&l.set, is_map, kn.shift);
+                let sref = self.fmt_setref_shifted(&l.set, is_map, &kn);
                 match l.dreg {
                     None => {
                         let neg = if l.inverted { "!= " } else { "" };
