@@ -7,7 +7,8 @@
 //! each divergence is a known, reviewed case: `nft_kernel::nft_28_printed_corpus_matches_nft_list_ruleset`.)
 //!
 //! The run is deterministic (a fixed seed, so CI is stable); `LINX_NFT_GEN_SEED=<u64>` explores
-//! other rulesets and `LINX_NFT_GEN_CASES=<n>` sets how many.
+//! other rulesets, `LINX_NFT_GEN_CASES=<n>` sets how many, and `LINX_NFT_GEN_DEBUG=1` prints
+//! nft's reason for every ruleset both tools refuse (to keep the generator's refusal rate low).
 
 #![cfg(feature = "netfilter")]
 
