@@ -67,6 +67,9 @@ use std::time::Duration;
 use linx_nft_syntax::ast::{BinOp, Expr, ExprKind, Num};
 use linx_nft_syntax::keywords::{format_time, parse_time};
 
+use super::dtype::{
+    TYPE_CT_DIR, TYPE_CT_STATE, TYPE_CT_STATUS, TYPE_PKTTYPE, TYPE_TCP_FLAG, symbol_name,
+};
 use crate::netfilter::builder::{CtDirection, CtState, CtStatus, PktType, TcpFlags};
 use crate::types::{IfName, Ipv4Prefix, Ipv6Prefix};
 
@@ -220,15 +223,16 @@ impl NftValue<kind::Duration> for Duration {
     }
 }
 
-/// Flags as nft writes a combination, `a|b|c` (one value: as a match it tests for any of
-/// them, as nft's `a,b`; as a set element it is the one combined value); `0` for none.
-fn flags(bits: u64, names: &[(u64, &str)]) -> ExprKind {
+/// Flags as nft writes a combination, `a|b|c`, each bit by its name in the type's symbol table
+/// (one value: as a match it tests for any of them, as nft's `a,b`; as a set element it is the
+/// one combined value); `0` for none.
+fn flags(bits: u64, ty: u32) -> ExprKind {
     let mut out: Option<Expr> = None;
-    for (bit, name) in names {
-        if bits & bit == 0 {
-            continue;
-        }
-        let sym = Expr::new(ExprKind::Symbol((*name).to_string()));
+    for bit in (0..64).map(|i| 1u64 << i).filter(|b| bits & b != 0) {
+        let sym = Expr::new(match symbol_name(ty, u128::from(bit)) {
+            Some(name) => ExprKind::Symbol(name.to_string()),
+            None => ExprKind::Number(Num::new(format!("0x{bit:x}"))),
+        });
         out = Some(match out {
             None => sym,
             Some(left) => Expr::new(ExprKind::Binary {
@@ -241,75 +245,41 @@ fn flags(bits: u64, names: &[(u64, &str)]) -> ExprKind {
     out.map_or_else(|| ExprKind::Number(Num::new("0")), |e| e.kind)
 }
 
+/// A value of an enumerated type by its name in the type's symbol table.
+fn symbol(value: u8, ty: u32) -> ExprKind {
+    match symbol_name(ty, u128::from(value)) {
+        Some(name) => ExprKind::Symbol(name.to_string()),
+        None => ExprKind::Number(Num::new(value.to_string())),
+    }
+}
+
 impl NftValue<kind::CtState> for CtState {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
-        Ok(flags(
-            u64::from(self.bits()),
-            &[
-                (1, "invalid"),
-                (2, "established"),
-                (4, "related"),
-                (8, "new"),
-                (64, "untracked"),
-            ],
-        ))
+        Ok(flags(u64::from(self.bits()), TYPE_CT_STATE))
     }
 }
 
 impl NftValue<kind::CtStatus> for CtStatus {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
-        Ok(flags(
-            u64::from(self.bits()),
-            &[
-                (1, "expected"),
-                (2, "seen-reply"),
-                (4, "assured"),
-                (8, "confirmed"),
-                (0x10, "snat"),
-                (0x20, "dnat"),
-                (0x200, "dying"),
-            ],
-        ))
+        Ok(flags(u64::from(self.bits()), TYPE_CT_STATUS))
     }
 }
 
 impl NftValue<kind::TcpFlags> for TcpFlags {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
-        Ok(flags(
-            u64::from(self.bits()),
-            &[
-                (0x01, "fin"),
-                (0x02, "syn"),
-                (0x04, "rst"),
-                (0x08, "psh"),
-                (0x10, "ack"),
-                (0x20, "urg"),
-                (0x40, "ecn"),
-                (0x80, "cwr"),
-            ],
-        ))
+        Ok(flags(u64::from(self.bits()), TYPE_TCP_FLAG))
     }
 }
 
 impl NftValue<kind::CtDirection> for CtDirection {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
-        let name = match self {
-            CtDirection::Original => "original",
-            CtDirection::Reply => "reply",
-        };
-        Ok(ExprKind::Symbol(name.into()))
+        Ok(symbol(*self as u8, TYPE_CT_DIR))
     }
 }
 
 impl NftValue<kind::PktType> for PktType {
     fn to_nft(&self) -> Result<ExprKind, Invalid> {
-        let name = match self {
-            PktType::Host => "host",
-            PktType::Broadcast => "broadcast",
-            PktType::Multicast => "multicast",
-            PktType::Other => "other",
-        };
-        Ok(ExprKind::Symbol(name.into()))
+        Ok(symbol(*self as u8, TYPE_PKTTYPE))
     }
 }
 
