@@ -994,11 +994,7 @@ impl<'a> Parser<'a> {
             }
             "set" | "map" => {
                 self.bump();
-                Ok(CommandKind::Set {
-                    map: t.text == "map",
-                    set: ObjSel::Name(self.qual_name("a set name")?),
-                    body: None,
-                })
+                self.set_by_name(t.text == "map")
             }
             "meter" => {
                 self.bump();
@@ -1020,6 +1016,15 @@ impl<'a> Parser<'a> {
                 ))
             }
         }
+    }
+
+    /// `[FAMILY] TABLE NAME` after `set`/`map` (list, reset).
+    fn set_by_name(&mut self, map: bool) -> PResult<CommandKind> {
+        Ok(CommandKind::Set {
+            map,
+            set: ObjSel::Name(self.qual_name("a set name")?),
+            body: None,
+        })
     }
 
     /// `[FAMILY] TABLE CHAIN handle N` after `rule` (delete, reset).
@@ -1109,11 +1114,7 @@ impl<'a> Parser<'a> {
             }
             "set" | "map" => {
                 self.bump();
-                Ok(CommandKind::Set {
-                    map: t.text == "map",
-                    set: ObjSel::Name(self.qual_name("a set name")?),
-                    body: None,
-                })
+                self.set_by_name(t.text == "map")
             }
             _ if self.opts.extensions => Err(self
                 .unexpected("counters, quotas, counter, quota, rules, rule, element, set or map")),
