@@ -82,11 +82,37 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The cargo that runs us (`$CARGO`), or `cargo` from `PATH`.
+///
+/// Incremental compilation is off: xtask builds each target once per run, and the incremental
+/// caches would about double the disk the tiers need (CI machines have little to spare).
 pub fn cargo() -> Command {
     let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(program);
-    cmd.current_dir(workspace_root());
+    cmd.current_dir(workspace_root())
+        .env("CARGO_INCREMENTAL", "0");
     cmd
+}
+
+/// Bytes free on the filesystem holding the workspace (and its `target/`), from `df -Pk`;
+/// `None` when `df` is unavailable or prints something unexpected.
+pub fn disk_free() -> Option<u64> {
+    let out = Command::new("df")
+        .args(["-Pk", "--"])
+        .arg(workspace_root())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// `disk_free()` as a short human-readable phrase.
+pub fn disk_free_text() -> String {
+    match disk_free() {
+        Some(b) => format!("{:.1} GiB free", b as f64 / (1u64 << 30) as f64),
+        None => "free space unknown (df failed)".to_string(),
+    }
 }
 
 /// Runs `cmd` with inherited stdio; fails unless it exits successfully.

@@ -121,7 +121,12 @@ pub fn run(opts: &Options) -> Result<()> {
         let result = (step.action)();
         let took = t.elapsed();
         if let Err(err) = result {
-            println!("==== {} FAILED after {} ====", step.name, secs(took));
+            println!(
+                "==== {} FAILED after {} (workspace disk: {}) ====",
+                step.name,
+                secs(took),
+                crate::disk_free_text()
+            );
             summary(&done, start.elapsed());
             bail!("step `{}` failed: {err:#}", step.name);
         }
