@@ -587,7 +587,7 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             };
             let lossy = if json {
                 let p = listing.json(&rs, &opts)?;
-                print_json(&p.document())?;
+                print_lines([p.document_string()]);
                 p.lossy
             } else {
                 let p = listing.text(&rs, &opts)?;

@@ -44,13 +44,52 @@ impl JsonPrinted {
     /// assert_eq!(doc["nftables"][0]["metainfo"]["json_schema_version"], 1);
     /// ```
     pub fn document(&self) -> Value {
-        let mut items = vec![json!({"metainfo": {
-            "version": env!("CARGO_PKG_VERSION"),
-            "release_name": "linx",
-            "json_schema_version": 1,
-        }})];
+        let mut items = Vec::with_capacity(self.objects.len() + 1);
+        items.push(metainfo());
         items.extend(self.objects.iter().cloned());
-        json!({ "nftables": items })
+        let mut root = Map::new();
+        root.insert("nftables".into(), Value::Array(items));
+        Value::Object(root)
+    }
+
+    /// [`document`](Self::document) as compact JSON text, written straight from the objects
+    /// (no copy of the document is built; on a large ruleset that is most of the time).
+    ///
+    /// ```
+    /// let text = linx::nft::JsonPrinted::default().document_string();
+    /// assert!(text.starts_with(r#"{"nftables":[{"metainfo":"#));
+    /// ```
+    pub fn document_string(&self) -> String {
+        // Serializing a `Value` tree cannot fail (string keys only).
+        serde_json::to_string(&Document(self)).unwrap_or_default()
+    }
+}
+
+fn metainfo() -> Value {
+    json!({"metainfo": {
+        "version": env!("CARGO_PKG_VERSION"),
+        "release_name": "linx",
+        "json_schema_version": 1,
+    }})
+}
+
+/// `{"nftables": [metainfo, objects…]}` over borrowed objects.
+struct Document<'a>(&'a JsonPrinted);
+
+impl serde::Serialize for Document<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("nftables", &Items(self.0))?;
+        m.end()
+    }
+}
+
+struct Items<'a>(&'a JsonPrinted);
+
+impl serde::Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(std::iter::once(&metainfo()).chain(&self.0.objects))
     }
 }
 
@@ -215,16 +254,19 @@ fn rules_json(t: &Table, c: &Chain, opts: &PrintOptions) -> JsonPrinted {
                 i + 1
             )
         };
-        let (text, lossy) = match print::print_rule(r, t, &c.name, &ctx, opts) {
-            Ok(text) => (text, None),
-            Err((text, why)) => (text, Some(why)),
+        let (text, tree, lossy) = match print::print_rule_parsed(r, t, &c.name, &ctx, opts) {
+            Ok((text, tree)) => (text, tree, None),
+            Err((text, why)) => (text, None, Some(why)),
         };
         let mut m = object_head(t, &c.name, r.handle);
         // A rule names its chain.
         if let Some(chain) = m.remove("name") {
             m.insert("chain".into(), chain);
         }
-        let parsed = parse_rule(t, &c.name, &text);
+        let parsed = match tree {
+            Some(rule) => Ok(rule),
+            None => parse_rule(t, &c.name, &text),
+        };
         if let Ok(rule) = &parsed
             && let Some(cm) = &rule.comment
         {
@@ -261,18 +303,7 @@ fn parse_rule(t: &Table, chain: &str, text: &str) -> Result<ast::Rule, String> {
     let src = format!("add rule {} {} {chain} {text}\n", t.family.name(), t.name);
     let p = linx_nft_syntax::parse_str("rule.nft", &src, &Default::default())
         .map_err(|f| f.to_string())?;
-    for item in p.script.items {
-        if let ast::TopItem::Command(ast::Command {
-            kind: ast::CommandKind::Rule {
-                rule: Some(rule), ..
-            },
-            ..
-        }) = item
-        {
-            return Ok(rule);
-        }
-    }
-    Err("printed rule did not parse as a rule".into())
+    print::script_rule(p.script).ok_or_else(|| "printed rule did not parse as a rule".into())
 }
 
 /// The syntax tree of a printed element list `{ … }`.
@@ -1225,6 +1256,25 @@ mod tests {
         assert_eq!(byte_rate(524_288), (512, "kbytes"));
         assert_eq!(byte_rate(104_857_600), (100, "mbytes"));
         assert_eq!(byte_rate(3 * 1024 * 1024 * 1024), (3072, "mbytes"));
+    }
+
+    #[test]
+    fn document_string_is_the_document() {
+        let p = JsonPrinted {
+            objects: vec![
+                json!({"table": {"family": "inet", "name": "t", "handle": 1}}),
+                json!({"rule": {"family": "inet", "table": "t", "chain": "c", "handle": 2,
+                    "expr": [{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}},
+                    "right": "tcp"}}, {"counter": {"packets": 0, "bytes": 0}}, {"accept": null}]}}),
+            ],
+            lossy: vec!["not part of the document".into()],
+        };
+        let text = p.document_string();
+        assert_eq!(text, serde_json::to_string(&p.document()).unwrap());
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["nftables"][2]["rule"]["expr"][2],
+            json!({"accept": null})
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use linx_nft_syntax::ast;
+
 use crate::netfilter::expr::{
     BitwiseOp, ByteorderOp, CmpOp, CtDir, Data, Expr, HashKind, ImmediateData, LimitKind, NatKind,
     NumgenKind, ObjrefTarget, PayloadBase, RangeOp, Reg, RejectKind, Verdict,
@@ -3036,6 +3038,18 @@ pub(crate) fn print_rule(
     rs: &Ruleset,
     opts: &PrintOptions,
 ) -> Result<String, (String, String)> {
+    print_rule_parsed(r, t, chain, rs, opts).map(|(text, _)| text)
+}
+
+/// [`print_rule`], with the syntax tree of the text when verification parsed it (`None` when
+/// `opts.verify` is off), so that a caller needing the tree does not parse the text again.
+pub(crate) fn print_rule_parsed(
+    r: &Rule,
+    t: &Table,
+    chain: &str,
+    rs: &Ruleset,
+    opts: &PrintOptions,
+) -> Result<(String, Option<ast::Rule>), (String, String)> {
     let mut d = Dec::new(t.family, t, opts);
     for (i, e) in r.exprs.iter().enumerate() {
         d.expr(e, r.exprs.get(i + 1));
@@ -3077,11 +3091,10 @@ pub(crate) fn print_rule(
         })
         .collect();
     if !opts.verify {
-        return Ok(render(&whole));
+        return Ok((render(&whole), None));
     }
-    // Per run of adjacent dependencies, the largest subset whose removal still verifies.
-    let mut keep = all.clone();
-    let mut removed = false;
+    // The runs of adjacent dependencies, each without those nft keeps (before a reject).
+    let mut runs: Vec<Vec<usize>> = Vec::new();
     let mut i = 0;
     while i < d.items.len() {
         if d.items[i].dep.is_none() {
@@ -3095,9 +3108,26 @@ pub(crate) fn print_rule(
         let run: Vec<usize> = (start..i)
             .filter(|&j| !keeps_dependency(t.family, &d.items, j))
             .collect();
-        if run.is_empty() || run.len() > 4 {
-            continue;
+        if !run.is_empty() && run.len() <= 4 {
+            runs.push(run);
         }
+    }
+    // Usually every dependency can go (each is implied by the match after it): try that with
+    // one verification before searching run by run (one or more per run).
+    if runs.len() > 1 {
+        let mut k = all.clone();
+        for &j in runs.iter().flatten() {
+            k[j] = false;
+        }
+        let text = render(&k);
+        if let Ok(rule) = verify(&text, r, t, chain, rs, opts) {
+            return Ok((text, Some(rule)));
+        }
+    }
+    // Per run, the largest subset whose removal still verifies.
+    let mut keep = all.clone();
+    let mut found = None;
+    for run in &runs {
         let mut subsets: Vec<u32> = (1..(1u32 << run.len())).collect();
         subsets.sort_by_key(|m| std::cmp::Reverse(m.count_ones()));
         for m in subsets {
@@ -3107,23 +3137,26 @@ pub(crate) fn print_rule(
                     k[j] = false;
                 }
             }
-            if verify(&render(&k), r, t, chain, rs, opts).is_ok() {
+            let text = render(&k);
+            if let Ok(rule) = verify(&text, r, t, chain, rs, opts) {
                 keep = k;
-                removed = true;
+                found = Some((text, rule));
                 break;
             }
         }
     }
-    if removed {
-        return Ok(render(&keep));
+    if let Some((text, rule)) = found {
+        return Ok((text, Some(rule)));
     }
     let last_err = match verify(&explicit, r, t, chain, rs, opts) {
-        Ok(()) => return Ok(explicit),
+        Ok(rule) => return Ok((explicit, Some(rule))),
         Err(e) => e,
     };
     let idiomatic = render(&whole);
-    if idiomatic != explicit && verify(&idiomatic, r, t, chain, rs, opts).is_ok() {
-        return Ok(idiomatic);
+    if idiomatic != explicit
+        && let Ok(rule) = verify(&idiomatic, r, t, chain, rs, opts)
+    {
+        return Ok((idiomatic, Some(rule)));
     }
     Err((explicit, last_err))
 }
@@ -3215,6 +3248,19 @@ fn normalize(exprs: &[Expr]) -> Vec<Expr> {
         .collect()
 }
 
+/// The rule of a script holding one `add rule` command.
+pub(crate) fn script_rule(script: ast::Script) -> Option<ast::Rule> {
+    script.items.into_iter().find_map(|item| match item {
+        ast::TopItem::Command(ast::Command {
+            kind: ast::CommandKind::Rule {
+                rule: Some(rule), ..
+            },
+            ..
+        }) => Some(rule),
+        _ => None,
+    })
+}
+
 struct MapResolver<'a>(&'a HashMap<u32, String>);
 
 impl super::IfResolver for MapResolver<'_> {
@@ -3233,7 +3279,7 @@ fn verify(
     chain: &str,
     rs: &Ruleset,
     opts: &PrintOptions,
-) -> Result<(), String> {
+) -> Result<ast::Rule, String> {
     let src = format!("add rule {} {} {} {text}\n", t.family.name(), t.name, chain);
     // A `last` expression can only have come from a newer nft (or linx with extensions).
     let opts_load = super::LoadOptions {
@@ -3256,7 +3302,7 @@ fn verify(
         return Err("no rule produced".into());
     };
     if normalize(&rule.exprs) == normalize(&r.exprs) {
-        Ok(())
+        script_rule(loaded.script).ok_or_else(|| "printed rule did not parse as a rule".into())
     } else {
         Err(format!(
             "recompiled rule differs: {:?} vs {:?}",
