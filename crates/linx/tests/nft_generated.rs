@@ -333,15 +333,13 @@ fn rule(f: Fam) -> BoxedStrategy<String> {
             } else {
                 v
             };
-            // A transport header match after an ICMP one reads ICMP fields (nft allows `th`
-            // there): not a ruleset anyone writes, so one of them goes.
+            // A TCP or UDP match after an ICMP one conflicts (both tools refuse it); `th` stays,
+            // it reads the ICMP header's first bytes (nft lists it as ICMP fields where ICMP
+            // has one: `icmp checksum`, `icmp type … icmp code …`).
             let icmp = m.iter().any(|x| x.starts_with("icmp"));
             let mut parts: Vec<String> = m
                 .into_iter()
-                .filter(|x| {
-                    !(icmp
-                        && (x.starts_with("th ") || x.starts_with("tcp ") || x.starts_with("udp ")))
-                })
+                .filter(|x| !(icmp && (x.starts_with("tcp ") || x.starts_with("udp "))))
                 .collect();
             parts.extend(s);
             if !v.is_empty() {

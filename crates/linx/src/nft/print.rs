@@ -1403,19 +1403,10 @@ impl<'a> Dec<'a> {
             off = off.checked_sub(self.stacked)?;
         }
         let desc = self.desc_at(base);
-        if base == proto::BASE_TRANSPORT
-            && desc.is_none_or(|d| matches!(d, P::Unknown | P::InetService))
-            && len == 16
-            && (off == 0 || off == 16)
+        if desc.is_none_or(|d| matches!(d, P::Unknown | P::InetService))
+            && let Some(n) = Self::transport_port(base, off, len)
         {
-            return Some(Named {
-                text: format!("th {}", if off == 0 { "sport" } else { "dport" }),
-                ty: TYPE_INET_SERVICE,
-                bo: Bo::Big,
-                len: 16,
-                prefix_of: None,
-                shift: 0,
-            });
+            return Some(n);
         }
         let d = desc?;
         if matches!(d, P::Inet | P::Netdev | P::Unknown | P::InetService) {
@@ -1493,6 +1484,20 @@ impl<'a> Dec<'a> {
         None
     }
 
+    /// `th sport` / `th dport`: nft reads every 16-bit transport load at offset 0 or 16 so,
+    /// unless the protocol context has a field there (after `icmp type …`, a set or range
+    /// on the first 16 bits stays `th sport`; an equality is split into type and code first).
+    fn transport_port(base: u8, off: u32, len: u32) -> Option<Named> {
+        (base == proto::BASE_TRANSPORT && len == 16 && (off == 0 || off == 16)).then(|| Named {
+            text: format!("th {}", if off == 0 { "sport" } else { "dport" }),
+            ty: TYPE_INET_SERVICE,
+            bo: Bo::Big,
+            len: 16,
+            prefix_of: None,
+            shift: 0,
+        })
+    }
+
     fn raw_payload(base: u8, off: u32, len: u32) -> String {
         let b = match base {
             proto::BASE_LL => "ll",
@@ -1514,7 +1519,10 @@ impl<'a> Dec<'a> {
             shift: 0,
         };
         match x {
-            X::Payload { base, off, len } => match self.name_payload(*base, *off, *len) {
+            X::Payload { base, off, len } => match self
+                .name_payload(*base, *off, *len)
+                .or_else(|| Self::transport_port(*base, *off, *len))
+            {
                 Some(n) => n,
                 None => plain(
                     Self::raw_payload(*base, *off, *len),
