@@ -84,12 +84,16 @@ pub fn workspace_root() -> PathBuf {
 /// The cargo that runs us (`$CARGO`), or `cargo` from `PATH`.
 ///
 /// Incremental compilation is off: xtask builds each target once per run, and the incremental
-/// caches would about double the disk the tiers need (CI machines have little to spare).
+/// caches would about double the disk the tiers need (CI machines have little to spare). The
+/// debug-info level is the workspace's own (`Cargo.toml`), passed on in the environment so that
+/// the cargo trybuild runs for the compile-fail tests (its own workspace, without our
+/// profiles) builds no full debug info either (1.3 GB of it otherwise).
 pub fn cargo() -> Command {
     let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(program);
     cmd.current_dir(workspace_root())
-        .env("CARGO_INCREMENTAL", "0");
+        .env("CARGO_INCREMENTAL", "0")
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
     cmd
 }
 
