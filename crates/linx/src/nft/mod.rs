@@ -693,6 +693,10 @@ pub fn apply_with(p: &Program, nft: &mut Nft) -> Result<(), ApplyError> {
 /// counters and quotas as they were (a single rule in its table with only its chain), `list
 /// set` with the elements as they were, `get element` for elements. Empty for a batch.
 ///
+/// The listings are in linx's listing style, which is nft 1.0.6's (`nft list` on the reference
+/// machines). nft 1.1 lists a few things its own way, and its reset output follows: elements
+/// that carry statements one per line, a default `burst 5 packets` spelled out.
+///
 /// ```no_run
 /// use linx::nft::{apply_with_output, compile, load_str, CompileEnv, StaticIfResolver};
 /// let src = load_str("r.nft", "reset counters table inet fw\n", &Default::default()).unwrap();
