@@ -36,6 +36,11 @@ pub(crate) struct FileArgs {
     /// Diagnostics as JSON on stderr.
     #[arg(long = "json-diagnostics")]
     json_diagnostics: bool,
+    /// Also accept what nftables added after 1.0.6 (the pinned reference), which 1.0.6 refuses:
+    /// `destroy`, the `last` statement, `reset rules|rule|set|map|element`, the `persist` table
+    /// flag, variables in every value position.
+    #[arg(long)]
+    extensions: bool,
 }
 
 #[derive(Subcommand)]
@@ -304,7 +309,7 @@ fn load(f: &FileArgs) -> nft::Source {
     let mut opts = LoadOptions {
         include_dirs: f.include.clone(),
         defines: Vec::new(),
-        extensions: false,
+        extensions: f.extensions,
     };
     for d in &f.define {
         match d.split_once('=') {
@@ -332,15 +337,22 @@ fn load(f: &FileArgs) -> nft::Source {
             }
             s
         }
-        Err(e) => report(&e, f.json_diagnostics),
+        Err(e) => report(&e, f.json_diagnostics, f.extensions),
     }
 }
 
-fn report(e: &nft::CompileError, json: bool) -> ! {
+/// Prints a compile error (`json`: as JSON) and exits 2; `extensions`: whether the text was
+/// loaded with them (if not, an error about newer nftables syntax says how to accept it).
+fn report(e: &nft::CompileError, json: bool, extensions: bool) -> ! {
     if json {
         eprintln!("{}", e.to_json());
     } else {
-        eprint!("{e}");
+        let text = e.to_string();
+        eprint!("{text}");
+        // The diagnostics of newer nftables syntax say "the pinned reference is 1.0.6".
+        if !extensions && text.contains("the pinned reference is 1.0.6") {
+            eprintln!("linx: --extensions accepts the syntax of nftables after 1.0.6");
+        }
     }
     exit(2)
 }
@@ -371,7 +383,7 @@ fn compile_for(
             }
             Ok(p)
         }
-        Err(e) => report(&e, f.json_diagnostics),
+        Err(e) => report(&e, f.json_diagnostics, f.extensions),
     }
 }
 
@@ -468,7 +480,7 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
             };
             let src = match nft::load_str("command line", &text, &opts) {
                 Ok(s) => s,
-                Err(e) => report(&e, false),
+                Err(e) => report(&e, false, true),
             };
             let file = FileArgs {
                 file: "-".into(),
@@ -476,6 +488,7 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                 define: Vec::new(),
                 debug: None,
                 json_diagnostics: false,
+                extensions: true,
             };
             let target = netns.target()?;
             let p = compile_for(&src, &target, &file, true)?;
@@ -504,7 +517,7 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                         }
                         Ok(())
                     }
-                    Err(e) => report(&e, file.json_diagnostics),
+                    Err(e) => report(&e, file.json_diagnostics, file.extensions),
                 };
             }
             let target = if fresh {
@@ -631,7 +644,7 @@ pub(crate) fn run(verb: NftVerb) -> linx::Result<()> {
                 };
                 let out = match formatted {
                     Ok(o) => o,
-                    Err(e) => report(&e, false),
+                    Err(e) => report(&e, false, true),
                 };
                 if out != text {
                     changed = true;

@@ -770,3 +770,72 @@ fn nft_31_show_json_listings_match_nft() {
         assert!(!o.status.success(), "{bad:?} succeeded");
     }
 }
+
+/// NFT-08/NFT-14: `--extensions` makes `linx nft apply|check` accept the syntax nftables added
+/// after 1.0.6 (here `destroy` and `last`); without it the file is refused like nft 1.0.6
+/// refuses it, with a hint naming the flag, and nothing is applied.
+#[test]
+fn nft_08_nft_14_apply_extensions_flag() {
+    if !ready() {
+        return;
+    }
+    let d = tmpdir("extensions");
+    let file = d.join("newer.nft");
+    std::fs::write(
+        &file,
+        "destroy table inet gone\ntable inet l {\n\tchain c {\n\t\ttcp dport 22 last used never counter\n\t}\n}\n",
+    )
+    .unwrap();
+    let fs = file.to_str().unwrap();
+    let gone = d.join("gone.nft");
+    std::fs::write(&gone, "destroy table inet l\ndestroy table inet l\n").unwrap();
+    let ns = NetNs::new().unwrap();
+    let empty = state(&ns);
+
+    let nft = out(&ns, "nft", &["-f", fs]);
+    assert!(!nft.status.success(), "nft 1.0.6 accepted newer syntax");
+    for verb in ["apply", "check"] {
+        let o = out(&ns, LINX, &["nft", verb, fs]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{verb}: {err}");
+        assert!(err.contains("newer.nft:1:1:"), "{verb}: not located: {err}");
+        assert!(err.contains("'destroy' command"), "{verb}: {err}");
+        assert!(err.contains("--extensions"), "{verb}: no hint: {err}");
+    }
+    assert_eq!(state(&ns), empty, "a refused file changed the kernel");
+
+    for args in [
+        &["nft", "check", "--extensions", "--offline", fs][..],
+        &["nft", "check", "--extensions", fs],
+        &["nft", "apply", "--extensions", fs],
+    ] {
+        let o = out(&ns, LINX, args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let show = out(&ns, LINX, &["nft", "show"]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l == "\t\ttcp dport 22 last used never counter packets 0 bytes 0"),
+        "{text}"
+    );
+    let s = state(&ns);
+    assert!(
+        s.to_string()
+            .contains(r#""table":{"family":"inet","name":"l""#),
+        "{s}"
+    );
+    // `destroy` of a present table deletes it, of an absent one does nothing.
+    let o = out(
+        &ns,
+        LINX,
+        &["nft", "apply", "--extensions", gone.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(state(&ns), empty);
+    let _ = std::fs::remove_dir_all(&d);
+}

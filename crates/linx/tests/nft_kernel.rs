@@ -1010,13 +1010,28 @@ fn nft_14_last_statement_applies_prints_and_reloads() {
         "\t\telements = { 10.0.0.1 last used never }",
         "\t\tlast used never",
         "\t\ttcp dport 22 last used never counter packets 0 bytes 0",
-        "\t\tupdate @seen { ip saddr last used never }",
+        // As nft 1.1.3 lists it (a set update's statements are templates).
+        "\t\tupdate @seen { ip saddr last }",
     ] {
         assert!(
             printed.text.lines().any(|l| l == line),
             "{line:?} missing:\n{}",
             printed.text
         );
+    }
+    // JSON as nft 1.1.3 lists it (checked side by side): `null` while never used.
+    #[cfg(feature = "serde")]
+    {
+        let j = nft::print_json(&rs, &nft::PrintOptions::default());
+        assert!(j.lossy.is_empty(), "{:?}", j.lossy);
+        let doc = j.document_string();
+        for want in [
+            r#""expr":[{"last":null}]"#,
+            r#""stmt":[{"last":null}]"#,
+            r#"{"elem":{"last":null,"val":"10.0.0.1"}}"#,
+        ] {
+            assert!(doc.contains(want), "{want} missing: {doc}");
+        }
     }
     let b = NetNs::new().unwrap();
     apply(&printed.text, &b);

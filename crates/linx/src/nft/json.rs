@@ -298,18 +298,24 @@ fn rules_json(t: &Table, c: &Chain, opts: &PrintOptions) -> JsonPrinted {
     out
 }
 
+/// How printed text is parsed back: with extensions, since a pulled ruleset may hold what
+/// nftables added after 1.0.6 (`last`).
+fn printed_text() -> linx_nft_syntax::ParseOptions {
+    linx_nft_syntax::ParseOptions { extensions: true }
+}
+
 /// The syntax tree of one printed rule.
 fn parse_rule(t: &Table, chain: &str, text: &str) -> Result<ast::Rule, String> {
     let src = format!("add rule {} {} {chain} {text}\n", t.family.name(), t.name);
-    let p = linx_nft_syntax::parse_str("rule.nft", &src, &Default::default())
-        .map_err(|f| f.to_string())?;
+    let p =
+        linx_nft_syntax::parse_str("rule.nft", &src, &printed_text()).map_err(|f| f.to_string())?;
     print::script_rule(p.script).ok_or_else(|| "printed rule did not parse as a rule".into())
 }
 
 /// The syntax tree of a printed element list `{ … }`.
 fn parse_elements(t: &Table, set: &str, text: &str) -> Result<Vec<ast::SetElem>, String> {
     let src = format!("add element {} {} {set} {text}\n", t.family.name(), t.name);
-    let p = linx_nft_syntax::parse_str("elements.nft", &src, &Default::default())
+    let p = linx_nft_syntax::parse_str("elements.nft", &src, &printed_text())
         .map_err(|f| f.to_string())?;
     for item in p.script.items {
         if let ast::TopItem::Command(ast::Command {
@@ -469,6 +475,8 @@ fn stateful_json(e: &KExpr) -> Option<Value> {
             }
             json!({ "ct count": m })
         }
+        // A set's template: listed stateless.
+        KExpr::Last(_) => json!({"last": null}),
         _ => return None,
     })
 }
@@ -1143,6 +1151,13 @@ impl Writer {
                     "name": m.name.name,
                 }})
             }
+            // nftables ≥ 1.0.7 (nft 1.1.3's listing checked side by side): `null` while never
+            // used, else the time since, in milliseconds.
+            StmtKind::Last { used } => match used.as_ref().filter(|u| u.text != "never") {
+                None => json!({"last": null}),
+                Some(t) => json!({"last": {"used": super::eval::time_ms(t)
+                    .map_err(|_| format!("time {}", t.text))?}}),
+            },
             StmtKind::OptStrip { option } => match option.parse::<u8>() {
                 Ok(n) => json!({"reset": {"tcp option": {"base": n, "offset": 0, "len": 0}}}),
                 Err(_) => json!({"reset": {"tcp option": {"name": option}}}),

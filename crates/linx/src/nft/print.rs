@@ -1054,8 +1054,9 @@ fn fmt_limit_stmt(l: &crate::netfilter::expr::Limit, prefix: &str) -> String {
     }
 }
 
-/// A stateful statement printed stateless, as nft prints a meter's and a set declaration's
-/// (`NFT_CTX_OUTPUT_STATELESS`): a bare `counter` and `last`, a quota without `used`.
+/// A stateful statement printed stateless, as nft prints a set update's, a meter's and a set
+/// declaration's (`NFT_CTX_OUTPUT_STATELESS`): a bare `counter` and `last`, a quota without
+/// `used`.
 fn fmt_stateless(x: &Expr) -> Option<String> {
     match x {
         Expr::Counter(_) => Some("counter".to_string()),
@@ -2927,14 +2928,10 @@ impl<'a> Dec<'a> {
                 if let Some(t) = d.timeout {
                     let _ = write!(s, " timeout {}", fmt_time(t));
                 }
-                let meter = set.as_ref().is_some_and(is_meter);
+                // nft prints the statements of a set update stateless, as templates (`counter`,
+                // `last`; nft 1.1.3 checked side by side for `last`).
                 for x in &d.exprs {
-                    let st = if meter {
-                        fmt_stateless(x)
-                    } else {
-                        fmt_stateful(x)
-                    };
-                    if let Some(st) = st {
+                    if let Some(st) = fmt_stateless(x) {
                         s.push(' ');
                         s.push_str(&st);
                     }
