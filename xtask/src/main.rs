@@ -6,6 +6,7 @@
 
 mod initramfs;
 mod kernel;
+mod newer_nft;
 mod setup;
 mod test;
 mod vm;

@@ -17,6 +17,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
         "VM tier: unpacks the guest kernel for a fast (PVH) boot",
     ),
     ("nftables", "differential tests: nft"),
+    (
+        "curl",
+        "differential tests: fetches a newer nft (Debian trixie's) for nftables ≥ 1.0.7 syntax",
+    ),
     ("iproute2", "differential tests: ip"),
     ("util-linux", "differential tests: findmnt, unshare"),
     ("libcap2-bin", "differential tests: capsh, getpcaps"),
@@ -69,6 +73,11 @@ pub fn run() -> Result<()> {
     // The tiers need about 5 GiB under target/ from a clean checkout (see README); say how
     // much there is, so a run that ends in "No space left on device" is explained up front.
     println!("setup: workspace disk: {}", crate::disk_free_text());
+    let newer = crate::newer_nft::ensure().context("setting up the newer nft")?;
+    println!(
+        "setup: newer nft for nftables ≥ 1.0.7 syntax: {newer} ({})",
+        crate::newer_nft::wrapper().display()
+    );
     check_cargo_tools()
 }
 

@@ -3,7 +3,7 @@
 //! setup → fmt → clippy → doc → host tier (nextest, without `vm_*` binaries) → doctests → VM tier.
 //! `--quick` leaves out setup and the VM tier.
 
-use crate::{REQUIRE_PRIVILEGED, cargo, run_checked, secs, setup, vm};
+use crate::{REQUIRE_PRIVILEGED, cargo, newer_nft, run_checked, secs, setup, vm};
 use anyhow::{Result, bail};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -85,7 +85,8 @@ pub fn run(opts: &Options) -> Result<()> {
     steps.push(command_step("doc", doc));
 
     let mut host = cargo();
-    host.args(["nextest", "run", "--workspace", "--all-features"]);
+    host.args(["nextest", "run", "--workspace", "--all-features"])
+        .env(newer_nft::ENV, newer_nft::wrapper());
     if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
         host.args(["--profile", "ci"]);
     }

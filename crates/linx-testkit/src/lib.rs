@@ -2,7 +2,8 @@
 //!
 //! * [`skip`] states why a test cannot run; under `LINX_REQUIRE_PRIVILEGED=1` (set by CI) a skip is a
 //!   failure, so nothing is ever skipped silently.
-//! * [`require_root`], [`require_tool`], [`require_vm`] probe the preconditions of a tier.
+//! * [`require_root`], [`require_tool`], [`require_newer_nft`], [`require_vm`] probe the
+//!   preconditions of a tier.
 //! * [`NetNs`] and [`MountNs`] are fresh namespaces owned by one test: created on a dedicated thread
 //!   (the test's own thread never changes namespace) and kept alive by an open namespace fd.
 //!   [`NetNs::command`] runs a reference tool (`ip`, `nft`, …) inside the namespace.
@@ -56,6 +57,30 @@ pub fn require_tool(name: &str) -> bool {
     } else {
         skip(&format!("needs the tool `{name}` on PATH"));
         false
+    }
+}
+
+/// The environment variable naming a newer nft (nftables ≥ 1.0.7), set by `cargo xtask test`.
+pub const NEWER_NFT_ENV: &str = "LINX_NFT_NEWER";
+
+/// A newer nft than the pinned 1.0.6, for the syntax nftables added since (`last`, `destroy`,
+/// the `reset rules|set|element` forms): `$LINX_NFT_NEWER`, else the one `cargo xtask setup`
+/// unpacks (Debian trixie's) at `target/nft-newer/nft`. Otherwise records a skip.
+#[track_caller]
+pub fn require_newer_nft() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os(NEWER_NFT_ENV)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/nft-newer/nft")
+        });
+    if path.is_file() {
+        Some(path)
+    } else {
+        skip(&format!(
+            "needs a newer nft at {} (`cargo xtask setup` unpacks Debian trixie's)",
+            path.display()
+        ));
+        None
     }
 }
 
