@@ -840,28 +840,6 @@ fn nft_08_nft_14_apply_extensions_flag() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
-/// `nft -j list ruleset` of `nft` (a path), without handles.
-fn state_of(ns: &NetNs, nft: &str) -> serde_json::Value {
-    fn scrub(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.remove("handle");
-                m.values_mut().for_each(scrub);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(scrub),
-            _ => {}
-        }
-    }
-    let o = out(ns, nft, &["-j", "list", "ruleset"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    if let Some(a) = v["nftables"].as_array_mut() {
-        a.retain(|x| x.get("metainfo").is_none());
-    }
-    scrub(&mut v);
-    v
-}
-
 /// A listing without what nft 1.0.6 (whose style linx prints) and nft 1.1 lay out differently:
 /// where element lists wrap (1.0.6 by line width, 1.1 also after every element that carries
 /// statements) and 1.1's spelled-out default limit burst.
@@ -897,7 +875,7 @@ fn nft_08_nft_14_newer_syntax_matches_nft_1_1() {
     assert!(n.status.success(), "{}", String::from_utf8_lossy(&n.stderr));
     let l = out(&b, LINX, &["nft", "apply", "--extensions", ext]);
     assert!(l.status.success(), "{}", String::from_utf8_lossy(&l.stderr));
-    assert_eq!(state_of(&a, newer), state_of(&b, newer));
+    assert_eq!(a.nft_state_by(newer), b.nft_state_by(newer));
     let listed = out(&a, newer, &["list", "ruleset"]).stdout;
     let shown = out(&b, LINX, &["nft", "show"]).stdout;
     assert_eq!(
@@ -960,7 +938,7 @@ fn nft_08_nft_14_newer_syntax_matches_nft_1_1() {
             "reset {form}: {}",
             String::from_utf8_lossy(&l.stdout)
         );
-        assert_eq!(state_of(&a, newer), state_of(&b, newer), "reset {form}");
+        assert_eq!(a.nft_state_by(newer), b.nft_state_by(newer), "reset {form}");
     }
     let _ = std::fs::remove_dir_all(&d);
 }

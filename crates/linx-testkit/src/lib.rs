@@ -187,7 +187,13 @@ impl NetNs {
     /// metainfo object. The comparison value of the nft differential tests.
     #[track_caller]
     pub fn nft_state(&self) -> serde_json::Value {
-        let out = self.run("nft", &["-j", "list", "ruleset"]);
+        self.nft_state_by("nft")
+    }
+
+    /// [`nft_state`](Self::nft_state) as another nft binary (a path) lists it.
+    #[track_caller]
+    pub fn nft_state_by(&self, nft: &str) -> serde_json::Value {
+        let out = self.run(nft, &["-j", "list", "ruleset"]);
         let mut v: serde_json::Value = serde_json::from_str(&out).expect("nft -j output is JSON");
         fn scrub(v: &mut serde_json::Value) {
             match v {
