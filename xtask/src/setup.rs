@@ -70,7 +70,7 @@ pub fn run() -> Result<()> {
             bail!("apt-get did not install: {}", still.join(" "));
         }
     }
-    // The tiers need about 5 GiB under target/ from a clean checkout (see README); say how
+    // The tiers need about 4 GB under target/ from a clean checkout (see README); say how
     // much there is, so a run that ends in "No space left on device" is explained up front.
     println!("setup: workspace disk: {}", crate::disk_free_text());
     let newer = crate::newer_nft::ensure().context("setting up the newer nft")?;
