@@ -586,19 +586,22 @@ fn nft_interval_order(set: &Set) -> Option<Set> {
         }
     };
     let mut s = set.clone();
-    for e in &mut s.elements {
-        for p in &mut e.key {
-            match p {
-                Part::Value(v) => swap(v),
-                Part::Range(a, b) => {
-                    swap(a);
-                    swap(b);
-                }
-                Part::Prefix(_) => {}
+    map_key_values(&mut s, swap);
+    Some(s)
+}
+
+/// Applies `f` to every value of every element key (both ends of a range; prefixes stay).
+fn map_key_values(set: &mut Set, mut f: impl FnMut(&mut Value)) {
+    for p in set.elements.iter_mut().flat_map(|e| e.key.iter_mut()) {
+        match p {
+            Part::Value(v) => f(v),
+            Part::Range(a, b) => {
+                f(a);
+                f(b);
             }
+            Part::Prefix(_) => {}
         }
     }
-    Some(s)
 }
 
 /// The elements of a set in `{ … }` syntax, on one line.
@@ -1869,18 +1872,7 @@ impl<'a> Dec<'a> {
             }
             _ => {}
         };
-        for e in &mut set.elements {
-            for p in &mut e.key {
-                match p {
-                    Part::Value(v) => down(v),
-                    Part::Range(a, b) => {
-                        down(a);
-                        down(b);
-                    }
-                    Part::Prefix(_) => {}
-                }
-            }
-        }
+        map_key_values(&mut set, down);
         fmt_elements(&set, self.opts)
     }
 
