@@ -349,8 +349,7 @@ fn report(e: &nft::CompileError, json: bool, extensions: bool) -> ! {
     } else {
         let text = e.to_string();
         eprint!("{text}");
-        // The diagnostics of newer nftables syntax say "the pinned reference is 1.0.6".
-        if !extensions && text.contains("the pinned reference is 1.0.6") {
+        if !extensions && text.contains(nft::syntax::ACCEPTED_WITH_EXTENSIONS) {
             eprintln!("linx: --extensions accepts the syntax of nftables after 1.0.6");
         }
     }

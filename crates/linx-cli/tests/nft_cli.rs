@@ -803,6 +803,18 @@ fn nft_08_nft_14_apply_extensions_flag() {
         assert!(err.contains("--extensions"), "{verb}: no hint: {err}");
     }
     assert_eq!(state(&ns), empty, "a refused file changed the kernel");
+    // Newer syntax linx does not support at all gets no such hint.
+    let gre = d.join("gre.nft");
+    std::fs::write(
+        &gre,
+        "table inet g {\n\tchain c {\n\t\tgre protocol ip accept\n\t}\n}\n",
+    )
+    .unwrap();
+    let o = out(&ns, LINX, &["nft", "apply", gre.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("'gre' expressions"), "{err}");
+    assert!(!err.contains("--extensions"), "{err}");
 
     for args in [
         &["nft", "check", "--extensions", "--offline", fs][..],

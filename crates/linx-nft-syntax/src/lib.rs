@@ -59,6 +59,11 @@ pub use source::{FileId, Location, SourceMap, Span};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The words of every diagnostic about syntax that nftables added after 1.0.6 and
+/// [`ParseOptions::extensions`] accepts, so that a front end can say how to turn them on.
+pub const ACCEPTED_WITH_EXTENSIONS: &str =
+    "the pinned reference is 1.0.6; linx accepts it with extensions";
+
 /// Options of the parser.
 ///
 /// ```

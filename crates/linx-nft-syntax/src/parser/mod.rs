@@ -9,12 +9,12 @@
 mod expr;
 mod stmt;
 
-use crate::ParseOptions;
 use crate::ast::*;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::keywords;
 use crate::lexer::{Token, TokenKind, WordClass, tokenize};
 use crate::source::{FileId, Span};
+use crate::{ACCEPTED_WITH_EXTENSIONS, ParseOptions};
 
 /// An error was recorded; unwind to the nearest recovery point.
 #[derive(Debug)]
@@ -646,7 +646,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 return Err(self.unsupported(
                     t.span,
-                    "'destroy' command (nftables ≥ 1.0.8; the pinned reference is 1.0.6)",
+                    format!("'destroy' command (nftables ≥ 1.0.8; {ACCEPTED_WITH_EXTENSIONS})"),
                 ));
             }
             self.bump();
@@ -1089,8 +1089,7 @@ impl<'a> Parser<'a> {
                 )
                 .with_note(
                     format!(
-                        "'reset {}' needs nftables ≥ 1.0.8 (the pinned reference is 1.0.6); linx \
-                         accepts it with extensions",
+                        "'reset {}' needs nftables ≥ 1.0.8 ({ACCEPTED_WITH_EXTENSIONS})",
                         t.text
                     ),
                     None,
@@ -1183,7 +1182,12 @@ impl<'a> Parser<'a> {
                 if !ok {
                     if f.text == "persist" {
                         return Err(
-                            self.unsupported(f.span, "table flag 'persist' (nftables ≥ 1.0.7)")
+                            self.unsupported(
+                                f.span,
+                                format!(
+                                    "table flag 'persist' (nftables ≥ 1.0.7; {ACCEPTED_WITH_EXTENSIONS})"
+                                ),
+                            )
                         );
                     }
                     let s = did_you_mean(f.text, keywords::TABLE_FLAGS.iter().copied());

@@ -2,6 +2,7 @@
 
 use super::expr::{Ctx, SetData};
 use super::{Abort, PResult, Parser};
+use crate::ACCEPTED_WITH_EXTENSIONS;
 use crate::ast::*;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::keywords;
@@ -359,7 +360,7 @@ impl<'a> Parser<'a> {
                 if !self.opts.extensions {
                     return Err(self.unsupported(
                         t.span,
-                        "'last' statement (nftables ≥ 1.0.7; the pinned reference is 1.0.6)",
+                        format!("'last' statement (nftables ≥ 1.0.7; {ACCEPTED_WITH_EXTENSIONS})"),
                     ));
                 }
                 let used = if self.eat_word("used").is_some() {
@@ -551,39 +552,27 @@ impl<'a> Parser<'a> {
     /// `[over|until] N unit [used N unit]`
     pub(crate) fn quota_spec(&mut self) -> PResult<QuotaSpec> {
         let mode = self.rate_mode();
-        let (n, _) = self.count("a number")?;
-        // After a variable the unit may be left out (bytes).
+        let amount = self.byte_amount()?;
+        let used = if self.eat_word("used").is_some() {
+            Some(self.byte_amount()?)
+        } else {
+            None
+        };
+        Ok(QuotaSpec { mode, amount, used })
+    }
+
+    /// `N unit`; after a variable the unit may be left out (bytes).
+    fn byte_amount(&mut self) -> PResult<ByteAmount> {
+        let (amount, _) = self.count("a number")?;
         let t = self.peek();
-        let unit = if matches!(n, Count::Var(_))
+        let unit = if matches!(amount, Count::Var(_))
             && !(t.kind == TokenKind::Word && keywords::byte_unit_multiplier(t.text).is_some())
         {
             String::new()
         } else {
             self.byte_unit()?.0
         };
-        let used = if self.eat_word("used").is_some() {
-            let (u, _) = self.count("a number")?;
-            // After a variable the unit may be left out (bytes), as for the quota itself.
-            let t = self.peek();
-            let uu = if matches!(u, Count::Var(_))
-                && !(t.kind == TokenKind::Word && keywords::byte_unit_multiplier(t.text).is_some())
-            {
-                String::new()
-            } else {
-                self.byte_unit()?.0
-            };
-            Some(ByteAmount {
-                amount: u,
-                unit: uu,
-            })
-        } else {
-            None
-        };
-        Ok(QuotaSpec {
-            mode,
-            amount: ByteAmount { amount: n, unit },
-            used,
-        })
+        Ok(ByteAmount { amount, unit })
     }
 
     // ---------------------------------------------------------------------------------------
